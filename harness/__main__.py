@@ -1,0 +1,111 @@
+"""`python -m harness bootstrap|sweep` (also installed as `sqs-harness`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+
+from harness import sweeper, toolchain
+from harness.errors import HarnessError
+from harness.progress import format_seconds, say
+from harness.targets import resolve_target, verify_target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "bootstrap",
+        help="resolve the Terraform CLI and providers, building them from source if the "
+        "registry is unreachable",
+    )
+
+    sweep = commands.add_parser("sweep", help="delete what harness runs left on a target")
+    sweep.add_argument("--target", default=os.environ.get("HARNESS_TARGET", "embedded"))
+    sweep.add_argument("--endpoint-url", default=os.environ.get("HARNESS_ENDPOINT_URL"))
+    sweep.add_argument("--aws-region", default=None)
+    sweep.add_argument(
+        "--aws-account-allowlist", default=os.environ.get("HARNESS_AWS_ACCOUNT_ALLOWLIST")
+    )
+    sweep.add_argument("--run-id", help="only this run's resources")
+    sweep.add_argument(
+        "--older-than",
+        default=None,
+        help="only runs started longer ago than this, e.g. 90m, 2h, 1d",
+    )
+    sweep.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "bootstrap":
+            return _bootstrap()
+        return _sweep(args)
+    except HarnessError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _bootstrap() -> int:
+    started = time.monotonic()
+    tools = toolchain.ensure(build_missing=True)
+    say(f"CLI: {tools.cli} ({tools.cli_version})")
+    if tools.providers_from == "registry":
+        say("providers: the public registry answers; `init` will download them normally")
+    else:
+        say(f"providers: filesystem mirror {tools.mirror} (CLI config {tools.cli_config})")
+        for pin in toolchain.PROVIDERS:
+            binary = toolchain.cache_dir() / "builds" / pin.build.key / pin.build.name
+            size = binary.stat().st_size / 2**20
+            say(
+                f"  hashicorp/{pin.type} {pin.release}: {size:.0f} MiB ({pin.build.module}"
+                f"@{pin.build.version})"
+            )
+    say(f"bootstrap finished in {format_seconds(time.monotonic() - started)}")
+    return 0
+
+
+def parse_age(text: str | None) -> float | None:
+    """`90m` -> 5400.0; `2h`, `1d`, `30s`; None stays None."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd])", text.strip())
+    if not match:
+        raise HarnessError(
+            f"--older-than {text!r} is not an age.",
+            fix="use a number with s, m, h or d, e.g. 90m or 2h.",
+        )
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    target = resolve_target(
+        args.target, args.endpoint_url, args.aws_region, args.aws_account_allowlist
+    )
+    if target.endpoint is None and target.name == "embedded":
+        say(
+            "the embedded emulator keeps no state after its run ends: nothing to sweep "
+            "(pass --endpoint-url to sweep a running emulator)"
+        )
+        return 0
+    account = verify_target(target)
+    older_than = parse_age(args.older_than)
+    selected, failures = sweeper.sweep(target, args.run_id, older_than, dry_run=args.dry_run)
+    where = target.endpoint or f"account {account} in {target.region}"
+    verb = "would delete" if args.dry_run else "deleted"
+    for leftover in selected:
+        print(f"{verb}: {leftover.describe()}")
+    say(
+        f"sweep on {target.name} ({where}): {verb} {len(selected) - len(failures)} "
+        f"resource(s), {len(failures)} failure(s)"
+    )
+    for failure in failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Measured interactions with a live system, for assertions: every probe returns what it saw
+and how long the call took, and waits are conditions with deadlines, never fixed sleeps."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Received:
+    messages: list[dict[str, Any]]
+    seconds: float
+
+    @property
+    def bodies(self) -> list[str]:
+        return [m["Body"] for m in self.messages]
+
+
+@dataclass(frozen=True)
+class Counts:
+    visible: int
+    in_flight: int
+    delayed: int
+
+    @property
+    def total(self) -> int:
+        return self.visible + self.in_flight + self.delayed
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A synchronous Lambda invoke: the decoded result, the client-side duration, and the
+    Duration the runtime reported in its REPORT line (the figure users see)."""
+
+    payload: Any
+    status: int
+    function_error: str | None
+    client_seconds: float
+    reported_ms: float | None
+    log_tail: str
+
+
+class ConditionTimeout(AssertionError):
+    """A wait-until that ran out of time; says what was awaited and what was last seen."""
+
+
+def wait_until(
+    probe: Callable[[], T],
+    done: Callable[[T], bool],
+    timeout: float,
+    interval: float = 0.25,
+    what: str = "condition",
+) -> tuple[T, float]:
+    """Call `probe` until `done(result)` or `timeout`; returns (last result, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        value = probe()
+        elapsed = time.monotonic() - started
+        if done(value):
+            return value, elapsed
+        if elapsed >= timeout:
+            raise ConditionTimeout(f"{what}: not met after {timeout:.1f}s; last seen: {value!r}")
+        time.sleep(min(interval, max(timeout - elapsed, 0.01)))
+
+
+def send(sqs: Any, queue_url: str, body: str, **kwargs: Any) -> tuple[str, float]:
+    """SendMessage; returns (message id, seconds)."""
+    started = time.monotonic()
+    response = sqs.send_message(QueueUrl=queue_url, MessageBody=body, **kwargs)
+    return response["MessageId"], time.monotonic() - started
+
+
+def receive(
+    sqs: Any,
+    queue_url: str,
+    wait: int | None = None,
+    max_messages: int = 10,
+    visibility: int | None = None,
+) -> Received:
+    """One ReceiveMessage call with all attributes; `wait=None` uses the queue's own setting."""
+    kwargs: dict[str, Any] = {
+        "QueueUrl": queue_url,
+        "MaxNumberOfMessages": max_messages,
+        "AttributeNames": ["All"],
+        "MessageAttributeNames": ["All"],
+    }
+    if wait is not None:
+        kwargs["WaitTimeSeconds"] = wait
+    if visibility is not None:
+        kwargs["VisibilityTimeout"] = visibility
+    started = time.monotonic()
+    response = sqs.receive_message(**kwargs)
+    return Received(response.get("Messages", []), time.monotonic() - started)
+
+
+def counts(sqs: Any, queue_url: str) -> Counts:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return Counts(
+        visible=int(attributes.get("ApproximateNumberOfMessages", 0)),
+        in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        delayed=int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
+    )
+
+
+def drain(
+    sqs: Any,
+    queue_url: str,
+    until: Callable[[list[dict[str, Any]]], bool],
+    timeout: float,
+    what: str = "drain",
+) -> list[dict[str, Any]]:
+    """Receive and delete until `until(all received so far)` holds; short polls, 1 s waits."""
+    collected: list[dict[str, Any]] = []
+
+    def step() -> list[dict[str, Any]]:
+        batch = receive(sqs, queue_url, wait=1).messages
+        if batch:
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
+                ],
+            )
+            collected.extend(batch)
+        return collected
+
+    wait_until(step, until, timeout, interval=0.0, what=what)
+    return collected
+
+
+def invoke(lambda_client: Any, function_name: str, payload: Any) -> Invocation:
+    """Invoke synchronously with the log tail, so the REPORT Duration can be read."""
+    started = time.monotonic()
+    response = lambda_client.invoke(
+        FunctionName=function_name,
+        InvocationType="RequestResponse",
+        LogType="Tail",
+        Payload=json.dumps(payload).encode(),
+    )
+    client_seconds = time.monotonic() - started
+    raw = response["Payload"].read()
+    try:
+        decoded = json.loads(raw) if raw else None
+    except ValueError:
+        decoded = raw.decode(errors="replace")
+    log_tail = base64.b64decode(response.get("LogResult", "") or b"").decode(errors="replace")
+    return Invocation(
+        payload=decoded,
+        status=response["StatusCode"],
+        function_error=response.get("FunctionError"),
+        client_seconds=client_seconds,
+        reported_ms=reported_duration_ms(log_tail),
+        log_tail=log_tail,
+    )
+
+
+def reported_duration_ms(log_tail: str) -> float | None:
+    """`REPORT RequestId: … Duration: 20012.34 ms …` -> 20012.34 (None if absent)."""
+    match = re.search(r"REPORT RequestId:.*?\tDuration: ([\d.]+) ms", log_tail)
+    return float(match.group(1)) if match else None
+
+
+@dataclass
+class Sink:
+    """Delivery evidence: the sink queue a stack's consumer writes one JSON entry to per
+    delivery attempt. Entries are kept across calls, so a test can wait in stages."""
+
+    sqs: Any
+    queue_url: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def collect(
+        self, until: Callable[[list[dict[str, Any]]], bool], timeout: float, what: str = "sink"
+    ) -> list[dict[str, Any]]:
+        def step() -> list[dict[str, Any]]:
+            for message in drain(self.sqs, self.queue_url, lambda got: True, timeout=1):
+                entry = json.loads(message["Body"])
+                entry["_sink_received_at"] = time.time()
+                self.entries.append(entry)
+            return self.entries
+
+        return wait_until(step, until, timeout, interval=0.1, what=what)[0]
+
+    def ids(self, outcome: str | None = None) -> list[str]:
+        return [e["id"] for e in self.entries if outcome is None or e.get("outcome") == outcome]
+
+
+def has_ids(expected: Iterable[str], outcome: str | None = "ok") -> Callable[[list[dict]], bool]:
+    """Condition for `Sink.collect`: every expected id has an entry (with `outcome`)."""
+    wanted = set(expected)
+
+    def check(entries: list[dict[str, Any]]) -> bool:
+        seen = {e["id"] for e in entries if outcome is None or e.get("outcome") == outcome}
+        return wanted <= seen
+
+    return check
+
+
+def median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -1,0 +1,211 @@
+"""A thin runner over the `terraform`/`tofu` CLI and its `-json` machine-readable output.
+
+Every command streams its JSON events to a log file, enforces a timeout (SIGINT first, so the
+CLI can save state, then SIGKILL), and turns `diagnostic` events into readable errors: the
+resource, the summary and the detail, instead of a raw dump.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError, tail
+
+DEFAULT_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str
+    summary: str
+    detail: str = ""
+    address: str = ""
+    location: str = ""
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Diagnostic:
+        diagnostic = event.get("diagnostic") or {}
+        where = diagnostic.get("range") or {}
+        location = ""
+        if where.get("filename"):
+            location = f"{where['filename']}:{(where.get('start') or {}).get('line', '?')}"
+        return cls(
+            severity=diagnostic.get("severity", "error"),
+            summary=diagnostic.get("summary", event.get("@message", "")),
+            detail=(diagnostic.get("detail") or "").strip(),
+            address=diagnostic.get("address", ""),
+            location=location,
+        )
+
+    def render(self) -> str:
+        where = " ".join(
+            part for part in (self.address, self.location and f"({self.location})") if part
+        )
+        head = f"{self.severity.capitalize()}: {self.summary}" + (f" — {where}" if where else "")
+        detail = "\n".join(f"    {line}" for line in self.detail.splitlines())
+        return head + (f"\n{detail}" if detail else "")
+
+
+class TerraformError(HarnessError):
+    """A CLI command failed; `diagnostics` holds what the CLI itself said was wrong."""
+
+    def __init__(self, command: str, diagnostics: list[Diagnostic], output_tail: str, log: Path):
+        self.command = command
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity == "error"]
+        details = "\n".join(d.render() for d in errors) if errors else output_tail
+        super().__init__(f"`{command}` failed.", details=details, fix=f"full CLI output: {log}")
+
+
+@dataclass
+class Result:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def changes(self, operation: str) -> dict[str, int]:
+        """The CLI's own `change_summary` counts for `plan` or `apply`/`destroy`."""
+        for event in reversed(self.events):
+            summary = event.get("changes") or {}
+            if event.get("type") == "change_summary" and summary.get("operation") == operation:
+                return {k: v for k, v in summary.items() if isinstance(v, int)}
+        return {}
+
+
+class Runner:
+    """Runs CLI commands in one working directory with one environment."""
+
+    def __init__(
+        self,
+        cli: Path,
+        workdir: Path,
+        env: dict[str, str],
+        log_path: Path,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.cli = cli
+        self.workdir = workdir
+        self.env = {**os.environ, **env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        self.log_path = log_path
+        self.timeout = timeout
+
+    def init(self) -> Result:
+        # No plugin cache dir: it is not safe under parallel inits; the mirror is read-only.
+        return self.run(["init", "-input=false", "-json"])
+
+    def plan(self, out: str = "tfplan", destroy: bool = False) -> Result:
+        args = ["plan", "-input=false", "-json", f"-out={out}"]
+        return self.run([*args, "-destroy"] if destroy else args)
+
+    def apply(self, plan_file: str | None = None, on_event: Callback | None = None) -> Result:
+        args = ["apply", "-input=false", "-json"]
+        args += [plan_file] if plan_file else ["-auto-approve"]
+        return self.run(args, on_event=on_event)
+
+    def destroy(self, on_event: Callback | None = None) -> Result:
+        return self.run(["destroy", "-input=false", "-json", "-auto-approve"], on_event=on_event)
+
+    def outputs(self) -> dict[str, Any]:
+        """`output -json` -> {name: value}; sensitive values are returned too (tests need them)."""
+        completed = subprocess.run(
+            [str(self.cli), "output", "-json"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if completed.returncode != 0:
+            raise HarnessError(
+                "`output -json` failed.", details=tail(completed.stderr), fix=str(self.log_path)
+            )
+        return {name: item.get("value") for name, item in json.loads(completed.stdout).items()}
+
+    def run(self, args: list[str], on_event: Callback | None = None) -> Result:
+        """Run one CLI command to completion, streaming its JSON events; raise on failure."""
+        command = f"{self.cli.name} {' '.join(args)}"
+        result = Result()
+        started = time.monotonic()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(f"\n$ {command}   (in {self.workdir})\n")
+            log.flush()
+            process = subprocess.Popen(
+                [str(self.cli), *args],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
+            )
+            timed_out = threading.Event()
+
+            def on_timeout() -> None:
+                timed_out.set()
+                _interrupt_then_kill(process)
+
+            timer = threading.Timer(self.timeout, on_timeout)
+            timer.start()
+            plain: list[str] = []
+            try:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    log.write(line)
+                    event = _parse_event(line)
+                    if event is None:
+                        plain.append(line)
+                        continue
+                    result.events.append(event)
+                    if event.get("type") == "diagnostic":
+                        result.diagnostics.append(Diagnostic.from_event(event))
+                    if on_event:
+                        on_event(event)
+                code = process.wait()
+            except KeyboardInterrupt:
+                # The CLI runs in its own session, so pass Ctrl-C on and let it save state;
+                # the caller's teardown then destroys what was created.
+                _interrupt_then_kill(process)
+                raise
+            finally:
+                timer.cancel()
+        result.seconds = time.monotonic() - started
+        if code != 0:
+            output_tail = tail("".join(plain) or "\n".join(map(json.dumps, result.events[-5:])))
+            if timed_out.is_set():
+                output_tail = f"timed out after {self.timeout:.0f}s\n" + output_tail
+            raise TerraformError(command, result.diagnostics, output_tail, self.log_path)
+        return result
+
+
+Callback = Callable[[dict[str, Any]], None]
+
+
+def _parse_event(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _interrupt_then_kill(process: subprocess.Popen[str], grace: float = 30.0) -> None:
+    """Timeout: SIGINT lets terraform stop cleanly and write state; SIGKILL if it will not."""
+    try:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,280 @@
+"""Applying Terraform root configurations for tests, and always destroying them.
+
+Each application gets its own working copy of the Terraform tree (so relative module paths
+still resolve), its own state, and a name prefix unique to the run, the xdist worker and the
+test. Every resource is tagged with the run id. A failed apply is destroyed at once; a failed
+destroy is retried, then written to the leftovers ledger for the sweeper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import re
+import shutil
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.progress import format_seconds, say
+from harness.runner import Runner, TerraformError
+from harness.targets import Target
+from harness.toolchain import Toolchain
+
+NAME_ROOT = "hx"  # every harness-made resource name starts with "hx-"
+PREFIX_MAX = 32  # leaves room for suffixes like "-consumer" (Lambda: 64) and "-dlq.fifo" (SQS: 80)
+TAG_RUN_ID = "harness:run-id"
+TAG_MANAGED_BY = "harness:managed-by"
+TAG_STARTED_AT = "harness:started-at"
+TAG_TEST = "harness:test"
+MANAGED_BY = "sqs-lambda-harness"
+DESTROY_ATTEMPTS = 3
+IGNORED_IN_COPIES = shutil.ignore_patterns(
+    ".terraform", ".build", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "tfplan"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One harness run: its id, start time and the directory holding its copies and logs."""
+
+    id: str
+    started_at: str
+    directory: Path
+    worker: str = "m"
+
+    def tags(self, test: str = "") -> dict[str, str]:
+        tags = {TAG_RUN_ID: self.id, TAG_MANAGED_BY: MANAGED_BY, TAG_STARTED_AT: self.started_at}
+        if test:
+            tags[TAG_TEST] = _tag_value(test)
+        return tags
+
+
+def new_run_id() -> str:
+    return hashlib.sha1(f"{time.time_ns()}".encode()).hexdigest()[:6]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def name_prefix(run_id: str, worker: str, label: str, serial: int) -> str:
+    """`hx-<run>-<worker>-<label>-<n>`, lower-case, at most PREFIX_MAX characters.
+
+    The run id, worker and serial make it unique; the label is only for people reading names,
+    so it is the part that gets shortened.
+    """
+    worker_part = re.sub(r"[^a-z0-9]", "", worker.lower().replace("gw", "")) or "m"
+    fixed = f"{NAME_ROOT}-{run_id}-{worker_part}-"
+    suffix = f"-{serial}"
+    room = PREFIX_MAX - len(fixed) - len(suffix)
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[: max(room, 0)].strip("-")
+    return f"{fixed}{slug or 'stack'}{suffix}"
+
+
+@dataclass
+class AppliedStack:
+    """A live application: its outputs, and what is needed to destroy it."""
+
+    stack: str
+    prefix: str
+    variables: dict[str, Any]
+    outputs: Mapping[str, Any]
+    workdir: Path
+    runner: Runner
+    apply_seconds: float
+    resources: int
+    destroy_seconds: float | None = None
+    destroyed: bool = False
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.outputs[key]
+        except KeyError:
+            raise KeyError(
+                f"stack {self.stack} has no output {key!r}; outputs: {sorted(self.outputs)}"
+            ) from None
+
+
+@dataclass
+class StackManager:
+    """Applies stacks for one process (one xdist worker) and tracks what is live."""
+
+    toolchain: Toolchain
+    target: Target
+    run: Run
+    terraform_root: Path
+    timeout: float = 900.0
+    live: list[AppliedStack] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    _serial: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def apply(
+        self, stack: str, variables: Mapping[str, Any] | None = None, label: str = ""
+    ) -> AppliedStack:
+        """Apply `stack` (a path relative to the Terraform root) and return its outputs.
+
+        Raises before touching the target if the stack directory is missing; destroys a
+        partial apply before re-raising its error.
+        """
+        source = self.terraform_root / stack
+        if not source.is_dir() or not any(source.glob("*.tf")):
+            raise HarnessError(
+                f"Stack {stack!r} is not a Terraform configuration: no *.tf in {source}.",
+                fix=f"pass a directory relative to the Terraform root {self.terraform_root}.",
+            )
+        with self._lock:
+            self._serial += 1
+            serial = self._serial
+        prefix = name_prefix(self.run.id, self.run.worker, label or Path(stack).name, serial)
+        workdir = self._working_copy(prefix) / stack
+        all_vars = {"name_prefix": prefix, "tags": self.run.tags(label), **(variables or {})}
+        (workdir / "zz-harness.auto.tfvars.json").write_text(json.dumps(all_vars, indent=2))
+        runner = Runner(
+            self.toolchain.cli,
+            workdir,
+            {**self.target.env(), **self.toolchain.env()},
+            self.run.directory / "logs" / f"{prefix}.log",
+            timeout=self.timeout,
+        )
+        started = time.monotonic()
+        say(f"applying {stack} as {prefix} on {self.target.name}")
+        runner.init()
+        try:
+            resources = self._apply_within_cap(runner)
+            outputs = runner.outputs()
+        except BaseException:
+            applied = AppliedStack(stack, prefix, all_vars, {}, workdir, runner, 0.0, 0)
+            say(f"apply of {prefix} failed: destroying what it created")
+            self.destroy(applied)
+            raise
+        applied = AppliedStack(
+            stack,
+            prefix,
+            all_vars,
+            outputs,
+            workdir,
+            runner,
+            apply_seconds=time.monotonic() - started,
+            resources=resources,
+        )
+        say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
+        self.live.append(applied)
+        return applied
+
+    def destroy(self, applied: AppliedStack) -> None:
+        """Destroy with retries; what still fails goes to the leftovers ledger, then raises."""
+        started = time.monotonic()
+        error: BaseException | None = None
+        for attempt in range(1, DESTROY_ATTEMPTS + 1):
+            try:
+                applied.runner.destroy()
+                error = None
+                break
+            except TerraformError as failure:
+                error = failure
+                say(f"destroy of {applied.prefix} failed (attempt {attempt}/{DESTROY_ATTEMPTS})")
+                time.sleep(2 * attempt)
+        applied.destroy_seconds = time.monotonic() - started
+        if applied in self.live:
+            self.live.remove(applied)
+        self.history.append(self._history_entry(applied, ok=error is None))
+        if error is not None:
+            record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
+            raise error
+        applied.destroyed = True
+        shutil.rmtree(applied.workdir.parents[len(Path(applied.stack).parts)], ignore_errors=True)
+
+    def destroy_all(self) -> list[str]:
+        """Destroy everything still live (newest first); returns the prefixes that failed."""
+        failed = []
+        for applied in reversed(list(self.live)):
+            try:
+                self.destroy(applied)
+            except Exception:
+                failed.append(applied.prefix)
+        return failed
+
+    def _apply_within_cap(self, runner: Runner) -> int:
+        """Apply; under a resource cap, plan first and refuse a plan that would exceed it."""
+        if self.target.max_resources is None:
+            result = runner.apply()
+            return result.changes("apply").get("add", 0)
+        planned = runner.plan().changes("plan").get("add", 0)
+        total = reserve_resources(self.run, planned, self.target.max_resources)
+        say(f"resource cap: {total}/{self.target.max_resources} used by run {self.run.id}")
+        return runner.apply(plan_file="tfplan").changes("apply").get("add", 0)
+
+    def _working_copy(self, prefix: str) -> Path:
+        copy = self.run.directory / "stacks" / prefix / self.terraform_root.name
+        shutil.copytree(self.terraform_root, copy, ignore=IGNORED_IN_COPIES, symlinks=True)
+        return copy
+
+    def _history_entry(self, applied: AppliedStack, ok: bool) -> dict[str, Any]:
+        return {
+            "stack": applied.stack,
+            "prefix": applied.prefix,
+            "resources": applied.resources,
+            "apply_seconds": round(applied.apply_seconds, 2),
+            "destroy_seconds": round(applied.destroy_seconds or 0.0, 2),
+            "destroyed": ok,
+        }
+
+
+def reserve_resources(run: Run, count: int, cap: int) -> int:
+    """Add `count` to the run's created-resource tally (shared by all workers) within `cap`."""
+    tally = run.directory / "resources.tally"
+    tally.parent.mkdir(parents=True, exist_ok=True)
+    with tally.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        used = int(handle.read().strip() or 0)
+        if used + count > cap:
+            raise HarnessError(
+                f"Refusing to apply: {count} more resources would bring run {run.id} to "
+                f"{used + count}, over its cap of {cap}.",
+                fix="raise HARNESS_MAX_RESOURCES if this account may hold that many, or run "
+                "fewer scenarios at once.",
+            )
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(used + count))
+        return used + count
+
+
+def leftovers_ledger() -> Path:
+    from harness.toolchain import cache_dir
+
+    return cache_dir() / "leftovers.jsonl"
+
+
+def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error: str) -> None:
+    """Remember a stack that could not be destroyed, for `python -m harness sweep`."""
+    entry = {
+        "run_id": run.id,
+        "prefix": prefix,
+        "target": target.name,
+        "endpoint": target.endpoint,
+        "workdir": str(workdir),
+        "recorded_at": utc_now(),
+        "error": error[-2000:],
+    }
+    ledger = leftovers_ledger()
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.open("a") as handle, contextlib.suppress(OSError):
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(json.dumps(entry) + "\n")
+    say(f"LEFTOVER: {prefix} could not be destroyed; recorded in {ledger} for the sweeper")
+
+
+def _tag_value(text: str) -> str:
+    """Tag values allow letters, digits, spaces and _ . : / = + - @ (SQS, IAM, Lambda alike)."""
+    return re.sub(r"[^A-Za-z0-9 _.:/=+\-@]", "_", text)[:256]

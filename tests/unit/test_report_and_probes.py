@@ -1,0 +1,76 @@
+"""Report rendering and the parsing helpers probes rely on."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.__main__ import parse_age
+from harness.errors import HarnessError
+from harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
+from harness.report import Evidence, RunReport, ScenarioResult, evidence_from_properties
+
+
+def test_evidence_round_trips_through_user_properties() -> None:
+    evidence = Evidence()
+    evidence.claim("empty receive returned no message")
+    evidence.measure("empty long poll", 20.013, bound="19.5-21.5 s")
+    restored = evidence_from_properties([("harness_evidence", evidence.to_json()), ("x", "y")])
+    assert restored.claims == ["empty receive returned no message"]
+    assert restored.measurements[0].value == pytest.approx(20.013)
+
+
+def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path) -> None:
+    evidence = Evidence()
+    evidence.measure("empty long poll", 20.01, bound="19.5-21.5 s")
+    report = RunReport("abc123", "embedded", {"endpoint": "http://127.0.0.1:4566"})
+    report.add(
+        ScenarioResult(
+            "t::a", "Empty long poll", "passed", 21.2, ["no message"], evidence.measurements
+        )
+    )
+    report.stacks.append(
+        {
+            "stack": "stacks/queue",
+            "prefix": "hx-abc123-0-a-1",
+            "resources": 4,
+            "apply_seconds": 3.0,
+            "destroy_seconds": 1.0,
+            "destroyed": True,
+        }
+    )
+    lines = report.render(25.0)
+    text = "\n".join(lines)
+    assert "target embedded (http://127.0.0.1:4566), run abc123" in text
+    assert "PASSED   Empty long poll" in text
+    assert "empty long poll 20.01 s (bound 19.5-21.5 s)" in text
+    assert "asserted: no message" in text
+    assert "1 applied, 1 destroyed" in text and "leftovers: none" in text
+    report.write_json(tmp_path / "r.json", 25.0)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["scenarios"][0]["measurements"][0]["value"] == 20.01
+    assert data["stack_summary"]["apply_median_seconds"] == 3.0
+
+
+def test_reported_duration_is_read_from_the_report_line() -> None:
+    tail = "START RequestId: 1\nREPORT RequestId: 1\tDuration: 20012.34 ms\tBilled Duration: 1 ms"
+    assert reported_duration_ms(tail) == pytest.approx(20012.34)
+    assert reported_duration_ms("no report here") is None
+
+
+def test_wait_until_returns_early_and_times_out_with_last_value() -> None:
+    calls = iter(range(100))
+    value, seconds = wait_until(lambda: next(calls), lambda v: v >= 3, timeout=5, interval=0.01)
+    assert value == 3 and seconds < 1
+    with pytest.raises(ConditionTimeout, match="last seen: 'never'"):
+        wait_until(lambda: "never", lambda v: False, timeout=0.05, interval=0.01, what="x")
+
+
+def test_median_and_age_parsing() -> None:
+    assert median([3, 1, 2]) == 2
+    assert median([4, 1, 2, 3]) == 2.5
+    assert parse_age("90m") == 5400
+    assert parse_age("1d") == 86400
+    assert parse_age(None) is None
+    with pytest.raises(HarnessError, match="not an age"):
+        parse_age("soon")

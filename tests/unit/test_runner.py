@@ -1,0 +1,81 @@
+"""The runner turns the CLI's -json diagnostics into readable errors (fake CLI, no Terraform)."""
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.runner import Runner, TerraformError
+
+
+def fake_cli(tmp_path: Path, lines: list[dict], exit_code: int, plain: str = "") -> Path:
+    script = tmp_path / "terraform"
+    payload = "\n".join(json.dumps(line) for line in lines)
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"print({plain!r}) if {plain!r} else None\n"
+        f"print({payload!r})\n"
+        f"sys.exit({exit_code})\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+DIAGNOSTIC = {
+    "type": "diagnostic",
+    "@message": "Error: Invalid value for variable",
+    "diagnostic": {
+        "severity": "error",
+        "summary": "Invalid value for variable",
+        "detail": "receive_wait_time_seconds must be between 0 and 20.\n\nThis was checked ...",
+        "address": "module.queue.aws_sqs_queue.this",
+        "range": {"filename": "variables.tf", "start": {"line": 12}},
+    },
+}
+
+
+def test_failed_apply_shows_resource_summary_and_detail(tmp_path: Path) -> None:
+    runner = Runner(fake_cli(tmp_path, [DIAGNOSTIC], 1), tmp_path, {}, tmp_path / "cli.log")
+    with pytest.raises(TerraformError) as caught:
+        runner.apply()
+    text = str(caught.value)
+    assert "`terraform apply -input=false -json -auto-approve` failed." in text
+    assert "Error: Invalid value for variable — module.queue.aws_sqs_queue.this" in text
+    assert "(variables.tf:12)" in text
+    assert "must be between 0 and 20" in text
+    assert '"type"' not in text  # no raw JSON dump
+    assert caught.value.diagnostics[0].address == "module.queue.aws_sqs_queue.this"
+
+
+def test_failure_without_diagnostics_shows_the_output_tail(tmp_path: Path) -> None:
+    cli = fake_cli(tmp_path, [], 1, plain="Error: Failed to query available provider packages")
+    runner = Runner(cli, tmp_path, {}, tmp_path / "cli.log")
+    with pytest.raises(TerraformError, match="Failed to query available provider packages"):
+        runner.init()
+
+
+def test_change_summary_is_read_from_the_event_stream(tmp_path: Path) -> None:
+    events = [
+        {
+            "type": "change_summary",
+            "changes": {"add": 7, "change": 0, "remove": 0, "operation": "apply"},
+        },
+        {"type": "outputs", "outputs": {}},
+    ]
+    result = Runner(fake_cli(tmp_path, events, 0), tmp_path, {}, tmp_path / "l").apply()
+    assert result.changes("apply") == {"add": 7, "change": 0, "remove": 0}
+    assert result.changes("plan") == {}
+    log = (tmp_path / "l").read_text()
+    assert log.count('"type": "change_summary"') == 1  # every event is streamed to the log
+
+
+def test_timeout_interrupts_the_cli_and_says_so(tmp_path: Path) -> None:
+    script = tmp_path / "terraform"
+    script.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    script.chmod(0o755)
+    runner = Runner(script, tmp_path, {}, tmp_path / "l", timeout=0.5)
+    with pytest.raises(TerraformError, match=r"timed out after [01]s"):
+        runner.apply()

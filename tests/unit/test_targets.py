@@ -1,0 +1,68 @@
+"""Target configuration is refused before anything is contacted when it is wrong."""
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.targets import Target, parse_allowlist, resolve_target
+
+
+def test_unknown_target_names_the_valid_ones() -> None:
+    with pytest.raises(HarnessError, match="Unknown target 'staging'") as caught:
+        resolve_target("staging")
+    assert "embedded, localstack, aws" in caught.value.fix
+
+
+def test_aws_without_allowlist_is_refused_and_says_what_to_set() -> None:
+    with pytest.raises(HarnessError, match="no account allow-list") as caught:
+        resolve_target("aws", region="eu-west-1", allowlist=None)
+    assert "HARNESS_AWS_ACCOUNT_ALLOWLIST" in caught.value.fix
+
+
+def test_aws_without_region_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with pytest.raises(HarnessError, match="explicit region"):
+        resolve_target("aws", allowlist="111122223333")
+
+
+@pytest.mark.parametrize("raw", ["12345", "1111222233334", "abcdabcdabcd", "111122223333,x"])
+def test_allowlist_entries_must_be_twelve_digits(raw: str) -> None:
+    with pytest.raises(HarnessError, match="12-digit"):
+        parse_allowlist(raw)
+
+
+def test_allowlist_parses_spaces_and_commas() -> None:
+    assert parse_allowlist(" 111122223333, 444455556666 ,") == ("111122223333", "444455556666")
+
+
+def test_aws_target_has_a_resource_cap_by_default() -> None:
+    target = resolve_target("aws", region="eu-west-1", allowlist="111122223333")
+    assert target.max_resources == 150
+    assert target.emulated is False
+    assert "AWS_ACCESS_KEY_ID" not in target.env()  # real credentials come from the chain
+
+
+def test_localstack_defaults_to_port_4566_and_emulator_credentials() -> None:
+    target = resolve_target("localstack")
+    assert target.endpoint == "http://localhost:4566"
+    env = target.env()
+    assert env["AWS_ENDPOINT_URL"] == "http://localhost:4566"
+    assert env["AWS_ACCESS_KEY_ID"] == "test"
+
+
+def test_bad_endpoint_url_is_refused() -> None:
+    with pytest.raises(HarnessError, match="not an http"):
+        resolve_target("localstack", endpoint="localhost:4566")
+
+
+def test_embedded_declares_ministack_gaps_as_capabilities() -> None:
+    target = resolve_target("embedded")
+    assert not target.capability("dlq_message_move").supported
+    assert target.capability("batch_response_validation").diverges
+    assert target.capability("anything_else").supported
+
+
+def test_aws_posing_endpoint_keeps_real_credential_chain() -> None:
+    target = Target(name="aws", region="us-east-1", endpoint="http://127.0.0.1:1")
+    assert target.emulated is False
+    assert target.env()["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
