@@ -36,12 +36,12 @@ bootstrap: venv ## obtain the Terraform CLI and providers (builds them offline; 
 	$(BIN)/python -m harness bootstrap
 
 lint: venv ## ruff and terraform fmt checks
-	$(BIN)/ruff check harness tests
-	$(BIN)/ruff format --check harness tests
+	$(BIN)/ruff check harness tests bench
+	$(BIN)/ruff format --check harness tests bench
 
 fmt: venv ## format Python and HCL in place
-	$(BIN)/ruff format harness tests
-	$(BIN)/ruff check --fix harness tests
+	$(BIN)/ruff format harness tests bench
+	$(BIN)/ruff check --fix harness tests bench
 	$$($(BIN)/python -c 'from harness.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
 
 checkov: venv ## security scan of the reusable modules
@@ -64,6 +64,9 @@ test: lint test-unit checkov test-terraform test-integration test-local ## every
 
 test-aws: ## the suite against an allow-listed AWS account (needs HARNESS_AWS_ACCOUNT_ALLOWLIST, AWS_REGION)
 	$(MAKE) test-local TARGET=aws
+
+bench: bootstrap ## parallel vs serial suite, harness overhead vs bare CLI, 1,000-message throughput
+	$(BIN)/python bench/run.py --workers $(WORKERS)
 
 sweep: venv ## delete leftovers on a target: make sweep ARGS="--endpoint-url URL --older-than 2h"
 	$(BIN)/python -m harness sweep --target $(TARGET) $(ARGS)

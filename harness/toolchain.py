@@ -101,6 +101,22 @@ OPENTOFU = GoBuild(
     package="./cmd/tofu",
     ldflags=("-X github.com/opentofu/opentofu/version.dev=no",),
 )
+# Checks of the repository itself (`make test`): the workflow linter, and the compose-spec
+# JSON schema that docker-compose.yml is validated against where no Docker CLI/engine exists.
+ACTIONLINT = GoBuild(
+    name="actionlint",
+    module="github.com/rhysd/actionlint",
+    version="v1.7.12",
+    sum="h1:vQ4GeJN86C0QH+gTUQcs8McmK62OLT3kmakPMtEWYnY=",
+    package="./cmd/actionlint",
+)
+COMPOSE_SPEC = GoBuild(
+    name="compose-spec.json",
+    module="github.com/compose-spec/compose-go/v2",
+    version="v2.16.2",
+    sum="h1:pTp1DqQwJzFd85GzlWsSszKA1ABrV/ySqsClujIcWA8=",
+    package="schema/compose-spec.json",
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +182,24 @@ def ensure(build_missing: bool = True) -> Toolchain:
             cli_config=config,
             mirror=mirror,
         )
+
+
+def ensure_go_tool(spec: GoBuild) -> Path:
+    """A pinned Go program from the cache, built on first use (same path as the providers)."""
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    binary = root / "builds" / spec.key / spec.name
+    with _exclusive(root / ".lock"):
+        if not binary.exists():
+            go_build(spec, binary, label=f"{spec.name} {spec.version}")
+    return binary
+
+
+def go_module_file(spec: GoBuild) -> Path:
+    """A file from a pinned Go module (`spec.package` is its path inside the module)."""
+    go = _go_binary()
+    env = {**os.environ, "GOTOOLCHAIN": "local"}
+    return _download_module(go, spec, env) / spec.package
 
 
 def registry_reachable(timeout: float = 3.0) -> bool:

@@ -1,0 +1,37 @@
+"""Delivery delay: a delayed message stays invisible for the delay, then arrives."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import probes
+
+pytestmark = pytest.mark.emulator
+DELAY = 5
+
+
+@pytest.mark.scenario("Delivery delay")
+def test_delayed_message_is_invisible_for_the_delay_then_arrives(
+    stack, aws, evidence, tolerances
+) -> None:
+    applied = stack(
+        "stacks/queue", {"delay_seconds": DELAY, "receive_wait_time_seconds": 0}, label="delay"
+    )
+    sqs, url = aws("sqs"), applied["queue_url"]
+    evidence.measure("inherent wait", DELAY)
+    probes.send(sqs, url, "later")
+    sent_at = time.monotonic()
+    assert probes.receive(sqs, url, wait=1).messages == []
+    assert probes.counts(sqs, url).delayed == 1
+    evidence.claim("right after sending, nothing was receivable and the message counted as delayed")
+    arrived = probes.receive(sqs, url, wait=DELAY + 10)
+    seconds = evidence.measure(
+        "arrived after",
+        time.monotonic() - sent_at,
+        bound=f"{DELAY}-{DELAY + tolerances.visibility_slack} s",
+    )
+    assert arrived.bodies == ["later"]
+    assert DELAY - 0.5 <= seconds <= DELAY + tolerances.visibility_slack
+    evidence.claim("it arrived once the 5 s delay had passed")

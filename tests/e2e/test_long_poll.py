@@ -1,0 +1,90 @@
+"""The empty long poll, seen through the API and the way users see it: a Lambda's Duration."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from harness import probes
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.mark.scenario("Three-function demonstration (receive, hidden, reappear, 20 s poll)")
+def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) -> None:
+    """Producer sends; receiver gets the messages without deleting; a second receiver gets
+    nothing while they are hidden; after the visibility timeout it gets and deletes them; the
+    receiver then reports an empty long poll of about 20 s."""
+    visibility = 22
+    applied = stack(
+        "stacks/poller",
+        {"visibility_timeout_seconds": visibility, "receive_wait_time_seconds": 20},
+        label="three-functions",
+    )
+    client, name = aws("lambda"), applied["client_function_name"]
+    evidence.measure("inherent wait", 20 + (visibility - 20) + 20)  # two empty polls + rest
+    low, high = tolerances.long_poll_low, tolerances.long_poll_high
+
+    sent = probes.invoke(client, name, {"op": "send", "bodies": ["t1", "t2", "t3"]})
+    assert sent.function_error is None and len(sent.payload["message_ids"]) == 3
+
+    first = probes.invoke(client, name, {"op": "receive", "delete": False})
+    assert sorted(m["body"] for m in first.payload["messages"]) == ["t1", "t2", "t3"]
+    evidence.claim("receiver 1 got all 3 messages without deleting them")
+
+    hidden = probes.invoke(client, name, {"op": "receive", "delete": True})
+    assert hidden.payload["messages"] == []
+    evidence.claim("receiver 2, run right after, got nothing: the messages were hidden")
+
+    reappeared = probes.invoke(client, name, {"op": "receive", "delete": True})
+    assert sorted(m["body"] for m in reappeared.payload["messages"]) == ["t1", "t2", "t3"]
+    assert all(m["receive_count"] >= 2 for m in reappeared.payload["messages"])
+    evidence.claim(
+        "after the visibility timeout receiver 2 got them (receive count 2) and deleted them"
+    )
+
+    empty = probes.invoke(client, name, {"op": "receive", "delete": False})
+    assert empty.payload["messages"] == []
+    assert empty.reported_ms is not None, empty.log_tail
+    seconds = evidence.measure(
+        "empty poll REPORT Duration", empty.reported_ms / 1000, bound=f"{low}-{high} s"
+    )
+    evidence.claim("receiver 1 run again got nothing and reported a Duration of about 20 s")
+    assert low <= seconds <= high
+
+
+@pytest.mark.scenario("Empty long poll (ReceiveMessage, 20 s wait)")
+def test_empty_receive_returns_nothing_after_the_20s_wait(stack, aws, evidence, tolerances) -> None:
+    applied = stack("stacks/queue", {"receive_wait_time_seconds": 20}, label="empty-poll")
+    evidence.measure("inherent wait", 20)
+    received = probes.receive(aws("sqs"), applied["queue_url"])  # the queue's own 20 s wait
+    low, high = tolerances.long_poll_low, tolerances.long_poll_high
+    evidence.measure("empty ReceiveMessage", received.seconds, bound=f"{low}-{high} s")
+    evidence.claim("ReceiveMessage on the empty queue returned no message after ~20 s")
+    assert received.messages == []
+    assert low <= received.seconds <= high
+
+
+@pytest.mark.scenario("Long poll ends early when a message arrives")
+def test_a_message_sent_during_the_wait_ends_the_poll_early(
+    stack, aws, evidence, tolerances
+) -> None:
+    applied = stack("stacks/queue", {"receive_wait_time_seconds": 20}, label="early-poll")
+    sqs, url = aws("sqs"), applied["queue_url"]
+    send_after = 3.0
+    evidence.measure("inherent wait", send_after)
+    timer = threading.Timer(send_after, probes.send, args=(sqs, url, "wake up"))
+    timer.start()
+    try:
+        received = probes.receive(sqs, url)
+    finally:
+        timer.cancel()
+    evidence.measure(
+        "poll returned after",
+        received.seconds,
+        bound=f"{send_after}-{send_after + tolerances.visibility_slack} s",
+    )
+    evidence.claim("a message sent 3 s into a 20 s poll was returned at once, not at 20 s")
+    assert received.bodies == ["wake up"]
+    assert send_after <= received.seconds <= send_after + tolerances.visibility_slack

@@ -1,0 +1,94 @@
+"""Redrive: a poison message ends in the DLQ after max_receive_count receives, intact, while
+the good messages of the same batches are delivered once (ReportBatchItemFailures)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from harness import probes
+from tests.e2e.conftest import body
+
+pytestmark = pytest.mark.emulator
+MAX_RECEIVES = 2
+CONSUMER_TIMEOUT = 2  # visibility = 6 x timeout = 12 s, the mapping module's rule
+
+
+@pytest.mark.scenario("Redrive of a poison message to the DLQ")
+def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
+    pipeline, evidence, tolerances
+) -> None:
+    live = pipeline("redrive", max_receive_count=MAX_RECEIVES, consumer_timeout=CONSUMER_TIMEOUT)
+    visibility = live.applied["visibility_timeout_seconds"]
+    evidence.measure("inherent wait", MAX_RECEIVES * visibility)
+    good = [f"good{i}" for i in range(5)]
+    messages = [{"body": body(i)} for i in good]
+    messages.append(
+        {
+            "body": body("poison", "fail", payload="keep me"),
+            "attributes": {"origin": "redrive-test"},
+        }
+    )
+    live.produce(messages)
+
+    budget = MAX_RECEIVES * visibility + tolerances.delivery_timeout
+    dlq, seconds = probes.wait_until(
+        lambda: probes.receive(live.sqs, live.applied["dlq_url"], wait=1).messages,
+        lambda got: bool(got),
+        timeout=budget,
+        interval=0.0,
+        what="poison message in the DLQ",
+    )
+    evidence.measure(
+        "poison reached the DLQ after",
+        seconds,
+        bound=f"~{MAX_RECEIVES} x {visibility} s visibility",
+    )
+    poisoned = dlq[0]
+    assert poisoned["Body"] == body("poison", "fail", payload="keep me")
+    assert poisoned["MessageAttributes"]["origin"]["StringValue"] == "redrive-test"
+    assert int(poisoned["Attributes"]["ApproximateReceiveCount"]) >= MAX_RECEIVES
+    evidence.claim(
+        "the poison message is in the DLQ with body and attributes intact and its "
+        "receive count not reset"
+    )
+
+    live.sink.collect(probes.has_ids(good), timeout=tolerances.delivery_timeout)
+    probes.wait_until(live.source_empty, bool, timeout=visibility + 10, what="source empty")
+    ok = Counter(live.sink.ids("ok"))
+    failed = Counter(live.sink.ids("failed"))
+    assert all(ok[i] == 1 for i in good), ok
+    assert failed["poison"] == MAX_RECEIVES
+    evidence.claim(
+        f"each good message was delivered once; the poison one was tried "
+        f"{MAX_RECEIVES} times, then redriven"
+    )
+
+
+@pytest.mark.scenario("DLQ messages moved back to the source")
+@pytest.mark.needs("dlq_message_move")
+def test_dlq_messages_can_be_moved_back_to_the_source(stack, aws, evidence, tolerances) -> None:
+    applied = stack(
+        "stacks/queue",
+        {"max_receive_count": 1, "visibility_timeout_seconds": 1, "receive_wait_time_seconds": 0},
+        label="dlq-move",
+    )
+    sqs = aws("sqs")
+    probes.send(sqs, applied["queue_url"], "bring me back")
+    assert probes.receive(sqs, applied["queue_url"], wait=2).bodies == ["bring me back"]
+    probes.wait_until(
+        lambda: probes.counts(sqs, applied["dlq_url"]).visible,
+        bool,
+        timeout=30,
+        what="message in the DLQ",
+    )
+    sqs.start_message_move_task(SourceArn=applied["dlq_arn"], DestinationArn=applied["queue_arn"])
+    got, seconds = probes.wait_until(
+        lambda: probes.receive(sqs, applied["queue_url"], wait=1).bodies,
+        bool,
+        timeout=tolerances.delivery_timeout,
+        what="message back in the source",
+    )
+    evidence.measure("moved back after", seconds)
+    assert got == ["bring me back"]

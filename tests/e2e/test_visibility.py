@@ -1,0 +1,97 @@
+"""Visibility timeout: hiding, reappearance with a higher receive count, delete, and
+ChangeMessageVisibility."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import probes
+
+pytestmark = pytest.mark.emulator
+VISIBILITY = 4
+
+
+@pytest.mark.scenario("Visibility timeout hides, then the message reappears")
+def test_received_message_is_hidden_then_reappears_then_delete_is_final(
+    stack, aws, evidence, tolerances
+) -> None:
+    applied = stack(
+        "stacks/queue",
+        {"visibility_timeout_seconds": VISIBILITY, "receive_wait_time_seconds": 0},
+        label="visibility",
+    )
+    sqs, url = aws("sqs"), applied["queue_url"]
+    evidence.measure("inherent wait", VISIBILITY + VISIBILITY + 1)
+    probes.send(sqs, url, "hide me")
+
+    a = probes.receive(sqs, url, wait=5)
+    assert a.bodies == ["hide me"]
+    received_at = time.monotonic()
+    assert a.messages[0]["Attributes"]["ApproximateReceiveCount"] == "1"
+
+    b = probes.receive(sqs, url, wait=1)
+    assert b.messages == []
+    evidence.claim("consumer B received nothing while A's visibility timeout ran")
+
+    again, _ = probes.wait_until(
+        lambda: probes.receive(sqs, url, wait=1).messages,
+        lambda got: bool(got),
+        timeout=VISIBILITY + 10,
+        interval=0.0,
+        what="message to reappear",
+    )
+    hidden_for = evidence.measure(
+        "hidden for",
+        time.monotonic() - received_at,
+        bound=f"{VISIBILITY}-{VISIBILITY + tolerances.visibility_slack} s",
+    )
+    assert again[0]["Body"] == "hide me"
+    assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert VISIBILITY - 0.5 <= hidden_for <= VISIBILITY + tolerances.visibility_slack
+    evidence.claim("after the timeout it reappeared with ApproximateReceiveCount 2")
+
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])
+    assert probes.counts(sqs, url).total == 0
+    late = probes.receive(sqs, url, wait=VISIBILITY + 1)  # a poll that outlasts the timeout
+    assert late.messages == []
+    evidence.claim("deleted by receipt handle, it never came back, even after the timeout")
+
+
+@pytest.mark.scenario("ChangeMessageVisibility extends and ends hiding")
+def test_change_message_visibility_extends_and_ends_the_hiding(
+    stack, aws, evidence, tolerances
+) -> None:
+    applied = stack(
+        "stacks/queue",
+        {"visibility_timeout_seconds": VISIBILITY, "receive_wait_time_seconds": 0},
+        label="change-vis",
+    )
+    sqs, url = aws("sqs"), applied["queue_url"]
+    evidence.measure("inherent wait", VISIBILITY + 3)
+    probes.send(sqs, url, "extend me")
+    got = probes.receive(sqs, url, wait=5).messages
+    assert len(got) == 1
+    received_at = time.monotonic()
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=VISIBILITY + 6
+    )
+    # Poll through the original timeout and beyond: the extension must keep it hidden.
+    window = VISIBILITY + 3 - (time.monotonic() - received_at)
+    assert probes.receive(sqs, url, wait=int(window) + 1).messages == []
+    evidence.measure(
+        "still hidden at",
+        time.monotonic() - received_at,
+        bound=f"> {VISIBILITY} s original timeout",
+    )
+    evidence.claim("extended to 10 s, the message stayed hidden past the original 4 s")
+
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    back = probes.receive(sqs, url, wait=1)
+    evidence.measure("visible again after ending the hiding", back.seconds, bound="< 1.5 s")
+    assert back.bodies == ["extend me"]
+    assert back.seconds < 1.5
+    evidence.claim("visibility 0 made it receivable at once")
