@@ -171,7 +171,8 @@ def _wait_for_endpoint(target: Target, timeout: float = 30.0) -> None:
     raise HarnessError(
         f"The {target.name} endpoint {target.endpoint} did not answer "
         f"{emulator_mod.HEALTH_PATH} within {timeout:.0f}s.",
-        fix="start it first (`make localstack-up`), or fix --endpoint-url/HARNESS_ENDPOINT_URL.",
+        fix="start it first (`make test-local TARGET=localstack` runs LocalStack under docker "
+        "compose), or fix --endpoint-url/HARNESS_ENDPOINT_URL.",
     )
 
 
@@ -210,7 +211,7 @@ def stack_manager(
     manager = StackManager(harness_toolchain, harness_target, harness_run, terraform_root)
     pytestconfig.stash[manager_key] = manager
     yield manager
-    manager.destroy_all()
+    manager.destroy_all()  # before the emulator (a fixture this one uses) is stopped
 
 
 StackFactory = Callable[..., AppliedStack]
@@ -230,15 +231,11 @@ def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterat
         return applied
 
     yield apply
-    errors = []
+    # Destroy in the background, pass or fail: the session waits for it (and fails if it
+    # fails) before it ends, so no test sits through the provider's SQS delete waits.
     for applied in reversed(mine):
-        if not applied.destroyed:
-            try:
-                stack_manager.destroy(applied)
-            except Exception as error:
-                errors.append(error)
-    if errors:
-        raise errors[0]
+        if not applied.destroyed and not applied.destroying:
+            stack_manager.destroy_later(applied)
 
 
 @pytest.fixture(scope="session")
@@ -410,8 +407,11 @@ def _short_reason(report: pytest.TestReport) -> str:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     manager = config.stash.get(manager_key, None)
-    leftovers = manager.destroy_all() if manager else []  # after Ctrl-C fixtures may not run
+    # Waits for background destroys; after Ctrl-C, also destroys what fixtures did not reach.
+    leftovers = manager.destroy_all() if manager else []
     history = manager.history if manager else []
+    if leftovers and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
     if _is_worker(config):
         config.workeroutput["harness_stacks"] = json.dumps(history)  # type: ignore[attr-defined]
         config.workeroutput["harness_leftovers"] = json.dumps(leftovers)  # type: ignore[attr-defined]

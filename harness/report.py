@@ -98,11 +98,24 @@ class RunReport:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_dict(wall_seconds), indent=2) + "\n")
 
+    def where(self) -> str:
+        """One endpoint as is; several as `MiniStack x2 (one per worker), started in …`."""
+        endpoints = sorted(
+            {v for k, v in self.environment.items() if k.startswith("endpoint") and v}
+        )
+        starts = [v for k, v in self.environment.items() if k.startswith("emulator_start")]
+        if not endpoints:
+            return "AWS"
+        if len(endpoints) == 1 and not starts:
+            return endpoints[0]
+        started = f", started in {median(starts):.2f} s median" if starts else ""
+        return f"MiniStack x{len(endpoints)} (one per worker){started}"
+
     def render(self, wall_seconds: float) -> list[str]:
         """The end-of-run summary, one block per scenario, widest column first."""
         if not self.scenarios and not self.stacks:
             return []
-        where = self.environment.get("endpoint") or "AWS"
+        where = self.where()
         lines = [
             f"target {self.target} ({where}), run {self.run_id}, wall time {wall_seconds:.1f} s"
         ]

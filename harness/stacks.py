@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,6 +94,7 @@ class AppliedStack:
     resources: int
     destroy_seconds: float | None = None
     destroyed: bool = False
+    destroying: bool = False
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -116,6 +118,11 @@ class StackManager:
     history: list[dict[str, Any]] = field(default_factory=list)
     _serial: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    leftovers: list[str] = field(default_factory=list)
+    _pending: list[Future[None]] = field(default_factory=list)
+    _pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="destroy")
+    )
 
     def apply(
         self, stack: str, variables: Mapping[str, Any] | None = None, label: str = ""
@@ -167,11 +174,13 @@ class StackManager:
             resources=resources,
         )
         say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
-        self.live.append(applied)
+        with self._lock:
+            self.live.append(applied)
         return applied
 
     def destroy(self, applied: AppliedStack) -> None:
         """Destroy with retries; what still fails goes to the leftovers ledger, then raises."""
+        applied.destroying = True
         started = time.monotonic()
         error: BaseException | None = None
         for attempt in range(1, DESTROY_ATTEMPTS + 1):
@@ -184,24 +193,53 @@ class StackManager:
                 say(f"destroy of {applied.prefix} failed (attempt {attempt}/{DESTROY_ATTEMPTS})")
                 time.sleep(2 * attempt)
         applied.destroy_seconds = time.monotonic() - started
-        if applied in self.live:
-            self.live.remove(applied)
-        self.history.append(self._history_entry(applied, ok=error is None))
+        with self._lock:
+            if applied in self.live:
+                self.live.remove(applied)
+            self.history.append(self._history_entry(applied, ok=error is None))
+        say(
+            f"destroyed {applied.prefix} in {format_seconds(applied.destroy_seconds)}"
+            if error is None
+            else f"destroy of {applied.prefix} FAILED"
+        )
         if error is not None:
             record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
+            error.prefix = applied.prefix  # type: ignore[attr-defined]
             raise error
         applied.destroyed = True
         shutil.rmtree(applied.workdir.parents[len(Path(applied.stack).parts)], ignore_errors=True)
 
-    def destroy_all(self) -> list[str]:
-        """Destroy everything still live (newest first); returns the prefixes that failed."""
-        failed = []
-        for applied in reversed(list(self.live)):
+    def destroy_later(self, applied: AppliedStack) -> Future[None]:
+        """Start destroying in the background and return at once.
+
+        The AWS provider waits for SQS deletes to be seen 15 times in a row (about 2 minutes per
+        queue, on AWS and emulators alike); a test need not sit through that. `wait_for_destroys`
+        collects every outcome before the session ends.
+        """
+        future = self._pool.submit(self.destroy, applied)
+        with self._lock:
+            self._pending.append(future)
+        return future
+
+    def wait_for_destroys(self) -> list[str]:
+        """Block until every background destroy is done; returns (and keeps in `leftovers`)
+        the prefixes that could not be destroyed."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for future in pending:
             try:
-                self.destroy(applied)
-            except Exception:
-                failed.append(applied.prefix)
-        return failed
+                future.result()
+            except BaseException as error:
+                self.leftovers.append(getattr(error, "prefix", None) or str(error).splitlines()[0])
+        return self.leftovers
+
+    def destroy_all(self) -> list[str]:
+        """Destroy everything still live, in parallel, and wait for every destroy in flight;
+        returns what could not be destroyed (already in the leftovers ledger)."""
+        for applied in list(self.live):
+            if not applied.destroying:
+                self.destroy_later(applied)
+        return self.wait_for_destroys()
 
     def _apply_within_cap(self, runner: Runner) -> int:
         """Apply; under a resource cap, plan first and refuse a plan that would exceed it."""

@@ -200,8 +200,9 @@ def verify_target(target: Target) -> str:
 def _unreachable_fix(target: Target) -> str:
     if target.name == "localstack":
         return (
-            "start it (`docker compose up -d localstack`, needs LOCALSTACK_AUTH_TOKEN) or "
-            "point --endpoint-url/HARNESS_ENDPOINT_URL at a running emulator."
+            "start it (`make test-local TARGET=localstack`, or `scripts/compose-run.sh "
+            "localstack -- <command>`; needs Docker and LOCALSTACK_AUTH_TOKEN) or point "
+            "--endpoint-url/HARNESS_ENDPOINT_URL at a running emulator."
         )
     if target.name == "aws":
         return "check the AWS credentials (e.g. `aws sts get-caller-identity`) and AWS_REGION."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -13,35 +14,45 @@ pytestmark = pytest.mark.emulator
 
 @pytest.mark.scenario("Three-function demonstration (receive, hidden, reappear, 20 s poll)")
 def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) -> None:
-    """Producer sends; receiver gets the messages without deleting; a second receiver gets
-    nothing while they are hidden; after the visibility timeout it gets and deletes them; the
-    receiver then reports an empty long poll of about 20 s."""
-    visibility = 22
+    """Producer sends; receiver 1 gets the messages without deleting; receiver 2 gets nothing
+    while they are hidden; once the visibility timeout ends receiver 2 gets and deletes them;
+    receiver 1 run again gets nothing and reports an empty long poll of about 20 s."""
+    visibility = 12  # receiver 2's 5 s look ends well before the messages reappear
     applied = stack(
         "stacks/poller",
         {"visibility_timeout_seconds": visibility, "receive_wait_time_seconds": 20},
         label="three-functions",
     )
     client, name = aws("lambda"), applied["client_function_name"]
-    evidence.measure("inherent wait", 20 + (visibility - 20) + 20)  # two empty polls + rest
     low, high = tolerances.long_poll_low, tolerances.long_poll_high
+    evidence.measure("inherent wait", visibility + 20)
 
     sent = probes.invoke(client, name, {"op": "send", "bodies": ["t1", "t2", "t3"]})
-    assert sent.function_error is None and len(sent.payload["message_ids"]) == 3
+    assert sent.function_error is None, sent.payload
+    assert len(sent.payload["message_ids"]) == 3
 
     first = probes.invoke(client, name, {"op": "receive", "delete": False})
+    received_at = time.monotonic()
     assert sorted(m["body"] for m in first.payload["messages"]) == ["t1", "t2", "t3"]
     evidence.claim("receiver 1 got all 3 messages without deleting them")
 
-    hidden = probes.invoke(client, name, {"op": "receive", "delete": True})
+    hidden = probes.invoke(client, name, {"op": "receive", "delete": True, "wait_seconds": 5})
     assert hidden.payload["messages"] == []
+    assert time.monotonic() - received_at < visibility  # the look really was inside the window
     evidence.claim("receiver 2, run right after, got nothing: the messages were hidden")
 
     reappeared = probes.invoke(client, name, {"op": "receive", "delete": True})
+    hidden_for = evidence.measure(
+        "hidden for",
+        time.monotonic() - received_at,
+        bound=f"{visibility}-{visibility + tolerances.visibility_slack} s",
+    )
     assert sorted(m["body"] for m in reappeared.payload["messages"]) == ["t1", "t2", "t3"]
     assert all(m["receive_count"] >= 2 for m in reappeared.payload["messages"])
+    assert visibility - 0.5 <= hidden_for <= visibility + tolerances.visibility_slack
     evidence.claim(
-        "after the visibility timeout receiver 2 got them (receive count 2) and deleted them"
+        "when the visibility timeout ended, receiver 2's long poll returned them "
+        "early (receive count 2) and deleted them"
     )
 
     empty = probes.invoke(client, name, {"op": "receive", "delete": False})

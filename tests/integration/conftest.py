@@ -1,7 +1,7 @@
 """Integration tests of the harness itself, against a real emulator and real applies.
 
-`child/` holds test files that these tests run in a separate pytest process (to fail it,
-interrupt it or kill it); they are not collected by the parent run.
+`child_runs.py` holds tests that these tests run in a separate pytest process (to fail it,
+interrupt it or kill it); its name keeps the parent run from collecting it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ import pytest
 from harness.stacks import new_run_id
 from harness.targets import Target
 
-collect_ignore = ["child"]
 REPO = Path(__file__).resolve().parents[2]
-CHILD_TESTS = Path(__file__).parent / "child" / "test_child.py"
+CHILD_TESTS = Path(__file__).parent / "child_runs.py"  # not test_*.py: never collected itself
 
 
 class Child:

@@ -85,7 +85,7 @@ def test_unreachable_endpoint_is_a_clear_error() -> None:
     target = resolve_target("localstack", endpoint="http://127.0.0.1:9")
     with pytest.raises(HarnessError, match="Cannot reach the localstack target") as caught:
         verify_target(target)
-    assert "docker compose up" in caught.value.fix
+    assert "TARGET=localstack" in caught.value.fix
 
 
 def test_unknown_target_stops_pytest_at_start(child_run) -> None:
