@@ -59,7 +59,7 @@ test-terraform: bootstrap ## fmt, validate and the variable-rule tests of the mo
 	$(PYTEST) tests/terraform -q -n 2 --junitxml=$(REPORTS)/terraform-junit.xml
 
 test-integration: bootstrap ## harness lifecycle against the emulator (teardown, Ctrl-C, SIGKILL, sweep)
-	$(PYTEST) tests/integration -q -n 2 --junitxml=$(REPORTS)/integration-junit.xml
+	$(PYTEST) tests/integration -q -n $(WORKERS) --dist worksteal --junitxml=$(REPORTS)/integration-junit.xml
 
 # MiniStack from compose is still MiniStack: run it as the embedded target at that endpoint, so
 # its declared capabilities (what it does not do like AWS) apply.

@@ -1,0 +1,29 @@
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "role_name" {
+  description = "Name of the execution role (attach more policies to it, e.g. with sqs-lambda-trigger)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_arn" {
+  description = "ARN of the execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group, /aws/lambda/<function_name>."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "timeout" {
+  description = "Function timeout in seconds, for checking a trigger's visibility-timeout rule."
+  value       = aws_lambda_function.this.timeout
+}

@@ -1,0 +1,124 @@
+locals {
+  base_name = trimsuffix(var.name, ".fifo")
+  dlq_name  = var.fifo_queue ? "${local.base_name}-dlq.fifo" : "${local.base_name}-dlq"
+
+  # SSE-SQS unless a KMS key is given; the reuse period only means something with KMS.
+  sqs_managed_sse_enabled           = var.kms_master_key_id == null ? true : null
+  kms_data_key_reuse_period_seconds = var.kms_master_key_id == null ? null : var.kms_data_key_reuse_period_seconds
+}
+
+# The queue and its DLQ are independent resources, created (and deleted) in parallel; the redrive
+# policy, the DLQ's redrive-allow policy and the queue policies attach to them afterwards. With
+# the aws provider each SQS create/attach waits ~25 s for attributes to settle and each queue
+# delete ~2 min for the deletion to be seen, so two waves instead of a chain matter.
+resource "aws_sqs_queue" "this" {
+  name                              = var.name
+  fifo_queue                        = var.fifo_queue
+  content_based_deduplication       = var.fifo_queue ? var.content_based_deduplication : null
+  deduplication_scope               = var.deduplication_scope
+  fifo_throughput_limit             = var.fifo_throughput_limit
+  visibility_timeout_seconds        = var.visibility_timeout_seconds
+  receive_wait_time_seconds         = var.receive_wait_time_seconds
+  message_retention_seconds         = var.message_retention_seconds
+  delay_seconds                     = var.delay_seconds
+  max_message_size                  = var.max_message_size
+  sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
+  kms_master_key_id                 = var.kms_master_key_id
+  kms_data_key_reuse_period_seconds = local.kms_data_key_reuse_period_seconds
+  tags                              = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.fifo_queue == endswith(var.name, ".fifo")
+      error_message = var.fifo_queue ? "name \"${var.name}\" must end with .fifo because fifo_queue is true (SQS: a FIFO queue's name must end with .fifo)." : "name \"${var.name}\" ends with .fifo but fifo_queue is false (SQS: only a FIFO queue's name may end with .fifo)."
+    }
+
+    precondition {
+      condition     = var.fifo_queue || !var.content_based_deduplication
+      error_message = "content_based_deduplication requires fifo_queue = true (SQS: content-based deduplication exists only on FIFO queues)."
+    }
+
+    precondition {
+      condition     = var.fifo_queue || (var.deduplication_scope == null && var.fifo_throughput_limit == null)
+      error_message = "deduplication_scope and fifo_throughput_limit require fifo_queue = true (SQS: they are high-throughput FIFO settings); leave them null on a standard queue."
+    }
+  }
+}
+
+resource "aws_sqs_queue" "dlq" {
+  count = var.create_dlq ? 1 : 0
+
+  name                              = local.dlq_name
+  fifo_queue                        = var.fifo_queue
+  content_based_deduplication       = var.fifo_queue ? var.content_based_deduplication : null
+  visibility_timeout_seconds        = var.visibility_timeout_seconds
+  receive_wait_time_seconds         = var.receive_wait_time_seconds
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  max_message_size                  = var.max_message_size
+  sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
+  kms_master_key_id                 = var.kms_master_key_id
+  kms_data_key_reuse_period_seconds = local.kms_data_key_reuse_period_seconds
+  tags                              = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.dlq_name) <= 80
+      error_message = "The dead-letter queue name \"${local.dlq_name}\" is ${length(local.dlq_name)} characters (SQS queue names are at most 80); shorten name by ${length(local.dlq_name) - 80} or set create_dlq = false."
+    }
+  }
+}
+
+# Only this module's source queue may use the DLQ as its dead-letter queue.
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = var.create_dlq ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this.arn]
+  })
+}
+
+resource "aws_sqs_queue_redrive_policy" "this" {
+  count = var.create_dlq ? 1 : 0
+
+  queue_url = aws_sqs_queue.this.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
+    maxReceiveCount     = var.max_receive_count
+  })
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  count = var.deny_insecure_transport ? 1 : 0
+
+  queue_url = aws_sqs_queue.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.this.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = var.deny_insecure_transport && var.create_dlq ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.dlq[0].arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}

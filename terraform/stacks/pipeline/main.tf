@@ -1,0 +1,80 @@
+# producer Lambda -> source queue (with DLQ) -> consumer Lambda (event source mapping) -> sink queue
+
+locals {
+  suffix     = var.fifo ? ".fifo" : ""
+  visibility = var.visibility_timeout_seconds != null ? var.visibility_timeout_seconds : 6 * var.consumer_timeout + var.maximum_batching_window_in_seconds
+}
+
+module "source_queue" {
+  source = "../../modules/sqs-queue"
+
+  name                        = "${var.name_prefix}-src${local.suffix}"
+  fifo_queue                  = var.fifo
+  content_based_deduplication = var.fifo # lets the producer omit dedup_id on FIFO
+  visibility_timeout_seconds  = local.visibility
+  max_receive_count           = var.max_receive_count
+  create_dlq                  = true
+  tags                        = var.tags
+}
+
+module "sink_queue" {
+  source = "../../modules/sqs-queue"
+
+  name       = "${var.name_prefix}-sink${local.suffix}"
+  fifo_queue = var.fifo
+  create_dlq = false
+  tags       = var.tags
+}
+
+module "producer" {
+  source = "../../modules/lambda-function"
+
+  function_name = "${var.name_prefix}-producer"
+  description   = "Sends the event's messages to the source queue."
+  source_dir    = "${path.module}/../functions/producer"
+  timeout       = 30
+  environment_variables = {
+    QUEUE_URL = module.source_queue.queue_url
+  }
+  policy_statements = [{
+    sid       = "SendToSourceQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [module.source_queue.queue_arn]
+  }]
+  tags = var.tags
+}
+
+module "consumer" {
+  source = "../../modules/lambda-function"
+
+  function_name = "${var.name_prefix}-consumer"
+  description   = "Records every delivery from the source queue in the sink queue."
+  source_dir    = "${path.module}/../functions/consumer"
+  timeout       = var.consumer_timeout
+  environment_variables = {
+    SINK_QUEUE_URL = module.sink_queue.queue_url
+    FIFO           = tostring(var.fifo)
+  }
+  policy_statements = [{
+    sid       = "SendToSinkQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [module.sink_queue.queue_arn]
+  }]
+  tags = var.tags
+}
+
+module "trigger" {
+  source = "../../modules/sqs-lambda-trigger"
+
+  queue_arn                          = module.source_queue.queue_arn
+  queue_visibility_timeout_seconds   = module.source_queue.visibility_timeout_seconds
+  queue_fifo                         = module.source_queue.fifo_queue
+  queue_kms_key_arn                  = module.source_queue.kms_master_key_id
+  function_name                      = module.consumer.function_name
+  function_role_name                 = module.consumer.role_name
+  function_timeout                   = module.consumer.timeout
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  report_batch_item_failures         = true
+  maximum_concurrency                = var.maximum_concurrency
+}

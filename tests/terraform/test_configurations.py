@@ -1,0 +1,43 @@
+"""Every module, stack, example and fixture is formatted and valid (init uses the mirror)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.terraform import tfkit
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.skipif(tfkit.CLI is None, reason=tfkit.MISSING_CLI_REASON),
+]
+
+CONFIGURATIONS = sorted(
+    str(path.relative_to(tfkit.REPO))
+    for parent in ("terraform/modules", "terraform/stacks", "terraform/examples")
+    for path in (tfkit.REPO / parent).iterdir()
+    if path.is_dir() and any(path.glob("*.tf"))
+) + [
+    f"tests/terraform/fixtures/{name}"
+    for name in ("sqs-queue", "lambda-function", "sqs-lambda-trigger")
+]
+
+
+def test_configurations_are_found():
+    names = {path.split("/")[-1] for path in CONFIGURATIONS}
+    assert {"sqs-queue", "lambda-function", "sqs-lambda-trigger"} <= names
+    assert {"queue", "pipeline", "poller", "orders-pipeline"} <= names
+
+
+@pytest.mark.parametrize("directory", ["terraform", "tests/terraform/fixtures"])
+def test_formatted(directory):
+    result = tfkit.run(["fmt", "-check", "-recursive", "-diff", "-no-color", directory], tfkit.REPO)
+    assert result.returncode == 0, (
+        f"not formatted (run `terraform fmt -recursive`):\n{result.stdout}"
+    )
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_valid(initialized, configuration):
+    directory = initialized(configuration)
+    result = tfkit.run(["validate", "-json", "-no-color"], directory)
+    assert result.returncode == 0 and not result.errors, result.explain()
