@@ -143,8 +143,20 @@ def drain(
     return collected
 
 
-def invoke(lambda_client: Any, function_name: str, payload: Any) -> Invocation:
-    """Invoke synchronously with the log tail, so the REPORT Duration can be read."""
+def invoke(
+    lambda_client: Any,
+    function_name: str,
+    payload: Any,
+    logs: Any = None,
+    log_timeout: float = 30.0,
+) -> Invocation:
+    """Invoke synchronously and read the runtime's `REPORT … Duration` line.
+
+    AWS returns it in the invocation's log tail. Where the tail lacks it (MiniStack fills the
+    tail only when the function printed something), pass a CloudWatch Logs client: the same
+    line is then read from the function's log group, where AWS and emulators both write it.
+    """
+    started_ms = int(time.time() * 1000)
     started = time.monotonic()
     response = lambda_client.invoke(
         FunctionName=function_name,
@@ -159,14 +171,43 @@ def invoke(lambda_client: Any, function_name: str, payload: Any) -> Invocation:
     except ValueError:
         decoded = raw.decode(errors="replace")
     log_tail = base64.b64decode(response.get("LogResult", "") or b"").decode(errors="replace")
+    reported = reported_duration_ms(log_tail)
+    if reported is None and logs is not None:
+        request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
+        reported, _ = wait_until(
+            lambda: _report_from_log_group(logs, function_name, started_ms, request_id),
+            lambda found: found is not None,
+            timeout=log_timeout,
+            interval=0.5,
+            what=f"REPORT line of {function_name} in CloudWatch Logs",
+        )
     return Invocation(
         payload=decoded,
         status=response["StatusCode"],
         function_error=response.get("FunctionError"),
         client_seconds=client_seconds,
-        reported_ms=reported_duration_ms(log_tail),
+        reported_ms=reported,
         log_tail=log_tail,
     )
+
+
+def _report_from_log_group(
+    logs: Any, function_name: str, since_ms: int, request_id: str
+) -> float | None:
+    """The Duration of the REPORT line for `request_id`; failing that, of the only REPORT line
+    logged since the invocation started (None while it is not there yet)."""
+    try:
+        events = logs.filter_log_events(
+            logGroupName=f"/aws/lambda/{function_name}",
+            startTime=since_ms,
+            filterPattern='"REPORT RequestId"',
+        ).get("events", [])
+    except logs.exceptions.ResourceNotFoundException:
+        return None
+    reports = [e["message"] for e in events if e["message"].startswith("REPORT RequestId")]
+    matching = [m for m in reports if request_id and request_id in m]
+    chosen = matching or (reports if len(reports) == 1 else [])
+    return reported_duration_ms(chosen[0]) if chosen else None
 
 
 def reported_duration_ms(log_tail: str) -> float | None:

@@ -55,7 +55,7 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
         "early (receive count 2) and deleted them"
     )
 
-    empty = probes.invoke(client, name, {"op": "receive", "delete": False})
+    empty = probes.invoke(client, name, {"op": "receive", "delete": False}, logs=aws("logs"))
     assert empty.payload["messages"] == []
     assert empty.reported_ms is not None, empty.log_tail
     seconds = evidence.measure(

@@ -109,6 +109,7 @@ def test_ctrl_c_during_a_test_destroys_its_stack(child_run, harness_target) -> N
 def test_sigkill_mid_apply_leaves_resources_the_sweeper_removes(child_run, harness_target) -> None:
     child = child_run("pipeline")
     # Kill once Terraform reports its first created resource, i.e. in the middle of the apply.
+    # ("apply_complete" alone is not enough: data-source reads are reported with it too.)
     work = Path(child.log).parent / "work" / child.run_id / "logs"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

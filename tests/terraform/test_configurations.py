@@ -8,7 +8,6 @@ from tests.terraform import tfkit
 
 pytestmark = [
     pytest.mark.terraform,
-    pytest.mark.skipif(tfkit.CLI is None, reason=tfkit.MISSING_CLI_REASON),
 ]
 
 CONFIGURATIONS = sorted(

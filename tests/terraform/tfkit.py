@@ -1,8 +1,9 @@
 """Running the Terraform CLI against the module fixtures: init once, plan one case at a time.
 
-Only the standard library: the CLI comes from TF_BINARY (else `terraform` on PATH), its CLI
-config from TF_CLI_CONFIG_FILE when that names an existing file, else the harness's generated
-config (~/.cache/sqs-lambda-harness/cli.tfrc) that points init at the local provider mirror.
+The CLI and its environment (the provider mirror's CLI config, where the registry is
+unreachable) come from the harness's own toolchain resolution, exactly as stacks get them.
+Plans are run here rather than through `harness.runner` because these tests inspect failing
+plans and `show -json` output, not just raise on them.
 """
 
 from __future__ import annotations
@@ -15,35 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import toolchain
+from harness.errors import HarnessError
+from harness.stacks import IGNORED_IN_COPIES
+
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_ROOT = REPO / "terraform"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-DEFAULT_CLI_CONFIG = Path.home() / ".cache" / "sqs-lambda-harness" / "cli.tfrc"
-IGNORED = shutil.ignore_patterns(
-    ".terraform", ".build", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "tfplan"
-)
 TIMEOUT = 300
 
-
-def cli_path() -> str | None:
-    """The CLI to run, or None when there is none."""
-    configured = os.environ.get("TF_BINARY")
-    if configured:
-        return configured if (shutil.which(configured) or Path(configured).is_file()) else None
-    return shutil.which("terraform")
-
-
-CLI = cli_path()
-MISSING_CLI_REASON = (
-    "no Terraform CLI: set TF_BINARY or put `terraform` on PATH (`make bootstrap` provides one)"
-)
+try:
+    TOOLS: toolchain.Toolchain | None = toolchain.ensure(build_missing=False)
+    MISSING_CLI_REASON = ""
+except HarnessError as error:
+    TOOLS = None
+    MISSING_CLI_REASON = f"no usable Terraform toolchain: {error.problem} ({error.fix})"
+CLI = str(TOOLS.cli) if TOOLS else None
 
 
 def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    configured = env.get("TF_CLI_CONFIG_FILE")
-    if not (configured and Path(configured).is_file()) and DEFAULT_CLI_CONFIG.is_file():
-        env["TF_CLI_CONFIG_FILE"] = str(DEFAULT_CLI_CONFIG)
+    env = {**os.environ, **(TOOLS.env() if TOOLS else {})}
     # A shared plugin cache is not safe for parallel init; the filesystem mirror is read-only.
     for name in ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG"):
         env.pop(name, None)
@@ -114,8 +106,10 @@ def init(directory: Path) -> None:
 
 def copy_tree(destination: Path) -> Path:
     """Copy terraform/ and the fixtures, keeping their relative layout (module sources)."""
-    shutil.copytree(TERRAFORM_ROOT, destination / "terraform", ignore=IGNORED)
-    shutil.copytree(FIXTURES, destination / "tests" / "terraform" / "fixtures", ignore=IGNORED)
+    shutil.copytree(TERRAFORM_ROOT, destination / "terraform", ignore=IGNORED_IN_COPIES)
+    shutil.copytree(
+        FIXTURES, destination / "tests" / "terraform" / "fixtures", ignore=IGNORED_IN_COPIES
+    )
     return destination
 
 

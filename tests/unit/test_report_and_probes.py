@@ -74,3 +74,34 @@ def test_median_and_age_parsing() -> None:
     assert parse_age(None) is None
     with pytest.raises(HarnessError, match="not an age"):
         parse_age("soon")
+
+
+class FakeLogs:
+    """filter_log_events over a fixed list of messages (the real call filters server-side)."""
+
+    class exceptions:  # mirrors boto3 client.exceptions
+        class ResourceNotFoundException(Exception):
+            pass
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+
+    def filter_log_events(self, **kwargs):
+        return {"events": [{"message": m} for m in self.messages if "REPORT RequestId" in m]}
+
+
+def test_report_is_matched_by_request_id_else_only_when_unambiguous() -> None:
+    from harness.probes import _report_from_log_group
+
+    two = FakeLogs(
+        [
+            "START RequestId: a",
+            "REPORT RequestId: a\tDuration: 5.0 ms",
+            "REPORT RequestId: b\tDuration: 20001.5 ms",
+        ]
+    )
+    assert _report_from_log_group(two, "fn", 0, "b") == pytest.approx(20001.5)
+    assert _report_from_log_group(two, "fn", 0, "unrelated") is None  # ambiguous: no guess
+    one = FakeLogs(["REPORT RequestId: x\tDuration: 19999.0 ms"])
+    assert _report_from_log_group(one, "fn", 0, "not-the-same-id") == pytest.approx(19999.0)
+    assert _report_from_log_group(FakeLogs([]), "fn", 0, "x") is None
