@@ -47,7 +47,7 @@ fmt: venv ## format Python and HCL in place
 	$$($(BIN)/python -c 'from harness.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
 
 checkov: venv ## security scan of the reusable modules
-	$(BIN)/checkov --directory terraform/modules --framework terraform --quiet --compact
+	$(BIN)/checkov --directory terraform/modules --framework terraform --quiet --compact --skip-download
 
 test-unit: venv ## the harness's own unit tests (no emulator, no Terraform)
 	$(PYTEST) tests/unit -q --junitxml=$(REPORTS)/unit-junit.xml

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,7 +25,7 @@ class Leftover:
     name: str
     run_id: str
     started_at: str
-    delete: Callable[[], None]
+    delete: Callable[[], None] = field(compare=False, repr=False)
 
     def describe(self) -> str:
         return f"{self.kind:<22} {self.name}  (run {self.run_id}, started {self.started_at})"

@@ -61,27 +61,36 @@ def test_empty_failure_list_is_full_success(pipeline, evidence, tolerances) -> N
     )
 
 
-@pytest.mark.scenario("Batch response: a raised exception retries the whole batch")
-def test_raised_exception_retries_the_whole_batch(pipeline, evidence, tolerances) -> None:
-    live = pipeline("raise", consumer_timeout=CONSUMER_TIMEOUT)
-    ids = [f"r{i}" for i in range(6)]
-    _sent_together(live, ids, "r0", "raise")
-    _whole_batch_retried(live, ids, "r0", "raise", evidence, tolerances)
+WHOLE_BATCH_FAILURES = [
+    pytest.param(
+        "raise",
+        marks=pytest.mark.scenario("Batch response: a raised exception retries the whole batch"),
+        id="raise",
+    ),
+    pytest.param(
+        "respond-unknown-id",
+        marks=[
+            pytest.mark.scenario("Batch response: unknown itemIdentifier fails the whole batch"),
+            pytest.mark.needs("batch_response_validation"),
+        ],
+        id="unknown-id",
+    ),
+    pytest.param(
+        "respond-empty-id",
+        marks=[
+            pytest.mark.scenario("Batch response: empty itemIdentifier fails the whole batch"),
+            pytest.mark.needs("batch_response_validation"),
+        ],
+        id="empty-id",
+    ),
+]
 
 
-@pytest.mark.scenario("Batch response: unknown itemIdentifier fails the whole batch")
-@pytest.mark.needs("batch_response_validation")
-def test_unknown_item_identifier_fails_the_whole_batch(pipeline, evidence, tolerances) -> None:
-    live = pipeline("unknown-id", consumer_timeout=CONSUMER_TIMEOUT)
-    ids = [f"u{i}" for i in range(6)]
-    _sent_together(live, ids, "u0", "respond-unknown-id")
-    _whole_batch_retried(live, ids, "u0", "respond-unknown-id", evidence, tolerances)
-
-
-@pytest.mark.scenario("Batch response: empty itemIdentifier fails the whole batch")
-@pytest.mark.needs("batch_response_validation")
-def test_empty_item_identifier_fails_the_whole_batch(pipeline, evidence, tolerances) -> None:
-    live = pipeline("empty-id", consumer_timeout=CONSUMER_TIMEOUT)
-    ids = [f"z{i}" for i in range(6)]
-    _sent_together(live, ids, "z0", "respond-empty-id")
-    _whole_batch_retried(live, ids, "z0", "respond-empty-id", evidence, tolerances)
+@pytest.mark.parametrize("directive", WHOLE_BATCH_FAILURES)
+def test_response_that_fails_the_whole_batch_retries_every_message(
+    pipeline, evidence, tolerances, directive: str
+) -> None:
+    live = pipeline(directive, consumer_timeout=CONSUMER_TIMEOUT)
+    ids = [f"w{i}" for i in range(6)]
+    _sent_together(live, ids, "w0", directive)
+    _whole_batch_retried(live, ids, "w0", directive, evidence, tolerances)

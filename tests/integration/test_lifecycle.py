@@ -114,7 +114,7 @@ def test_sigkill_mid_apply_leaves_resources_the_sweeper_removes(child_run, harne
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         logs = list(work.glob("*.log")) if work.exists() else []
-        if any('"type":"apply_complete"' in p.read_text(errors="replace") for p in logs):
+        if any("Creation complete after" in p.read_text(errors="replace") for p in logs):
             break
         assert child.process.poll() is None, child.output()
         time.sleep(0.05)
@@ -130,3 +130,29 @@ def test_sigkill_mid_apply_leaves_resources_the_sweeper_removes(child_run, harne
     _, failures = sweeper.sweep(harness_target, child.run_id, dry_run=False)
     assert failures == []
     assert sweeper.find(harness_target, child.run_id) == []
+
+
+def test_sweeper_touches_only_resources_with_both_prefix_and_tags(aws, harness_target) -> None:
+    sqs = aws("sqs")
+    tags = {
+        "harness:run-id": "feed42",
+        "harness:managed-by": "sqs-lambda-harness",
+        "harness:started-at": "2020-01-01T00:00:00Z",
+    }
+    ours = sqs.create_queue(QueueName="hx-feed42-m-sweep-1", tags=tags)["QueueUrl"]
+    untagged = sqs.create_queue(QueueName="hx-feed42-m-sweep-2")["QueueUrl"]
+    unprefixed = sqs.create_queue(QueueName="team-queue-feed42", tags=tags)["QueueUrl"]
+    other_owner = sqs.create_queue(
+        QueueName="hx-feed42-m-sweep-3", tags={**tags, "harness:managed-by": "someone-else"}
+    )["QueueUrl"]
+    try:
+        assert [x.name for x in sweeper.find(harness_target, "feed42")] == ["hx-feed42-m-sweep-1"]
+        assert sweeper.find(harness_target, "feed42", older_than_seconds=10 * 365 * 86400) == []
+        _, failures = sweeper.sweep(harness_target, "feed42", dry_run=False)
+        assert failures == []
+        assert not queue_exists(sqs, ours)
+        for kept in (untagged, unprefixed, other_owner):
+            assert queue_exists(sqs, kept)
+    finally:
+        for url in (untagged, unprefixed, other_owner):
+            sqs.delete_queue(QueueUrl=url)
