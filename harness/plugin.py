@@ -234,7 +234,7 @@ def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterat
     # Destroy in the background, pass or fail: the session waits for it (and fails if it
     # fails) before it ends, so no test sits through the provider's SQS delete waits.
     for applied in reversed(mine):
-        if not applied.destroyed and not applied.destroying:
+        if not applied.destroyed:
             stack_manager.destroy_later(applied)
 
 

@@ -209,15 +209,19 @@ class StackManager:
         applied.destroyed = True
         shutil.rmtree(applied.workdir.parents[len(Path(applied.stack).parts)], ignore_errors=True)
 
-    def destroy_later(self, applied: AppliedStack) -> Future[None]:
-        """Start destroying in the background and return at once.
+    def destroy_later(self, applied: AppliedStack) -> Future[None] | None:
+        """Start destroying in the background and return at once (None if a destroy of this
+        stack is already under way: two destroys of one state would fight over its lock).
 
         The AWS provider waits for SQS deletes to be seen 15 times in a row (about 2 minutes per
         queue, on AWS and emulators alike); a test need not sit through that. `wait_for_destroys`
         collects every outcome before the session ends.
         """
-        future = self._pool.submit(self.destroy, applied)
         with self._lock:
+            if applied.destroying:
+                return None
+            applied.destroying = True  # marked at submission, not when a pool thread picks it up
+            future = self._pool.submit(self.destroy, applied)
             self._pending.append(future)
         return future
 
@@ -237,8 +241,7 @@ class StackManager:
         """Destroy everything still live, in parallel, and wait for every destroy in flight;
         returns what could not be destroyed (already in the leftovers ledger)."""
         for applied in list(self.live):
-            if not applied.destroying:
-                self.destroy_later(applied)
+            self.destroy_later(applied)
         return self.wait_for_destroys()
 
     def _apply_within_cap(self, runner: Runner) -> int:

@@ -1,0 +1,43 @@
+"""Background teardown: one destroy per stack, whatever the order teardown paths run in."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness.stacks import AppliedStack, Run, StackManager
+from harness.targets import resolve_target
+
+
+class SlowRunner:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def destroy(self) -> None:
+        with self.lock:
+            self.calls += 1
+        time.sleep(0.2)  # a destroy takes a while; the session end arrives meanwhile
+
+
+def test_session_end_does_not_start_a_second_destroy_of_a_queued_one(tmp_path: Path) -> None:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+    runner = SlowRunner()
+    workdir = tmp_path / "stacks" / "hx-abc123-m-t-1" / "terraform" / "stacks" / "queue"
+    workdir.mkdir(parents=True)
+    applied = AppliedStack("stacks/queue", "hx-abc123-m-t-1", {}, {}, workdir, runner, 1.0, 3)  # type: ignore[arg-type]
+    manager.live.append(applied)
+    # Every pool thread busy (other stacks' destroys): this one waits in the queue, not started.
+    manager._pool = ThreadPoolExecutor(max_workers=1)
+    gate = threading.Event()
+    manager._pool.submit(gate.wait)
+
+    manager.destroy_later(applied)  # the test's teardown
+    threading.Timer(0.3, gate.set).start()
+    leftovers = manager.destroy_all()  # the session end, right after
+
+    assert runner.calls == 1
+    assert leftovers == []
+    assert applied.destroyed and manager.live == []
+    assert [h["destroyed"] for h in manager.history] == [True]
