@@ -102,9 +102,8 @@ class Runner:
         # No plugin cache dir: it is not safe under parallel inits; the mirror is read-only.
         return self.run(["init", "-input=false", "-json"])
 
-    def plan(self, out: str = "tfplan", destroy: bool = False) -> Result:
-        args = ["plan", "-input=false", "-json", f"-out={out}"]
-        return self.run([*args, "-destroy"] if destroy else args)
+    def plan(self, out: str = "tfplan") -> Result:
+        return self.run(["plan", "-input=false", "-json", f"-out={out}"])
 
     def apply(self, plan_file: str | None = None, on_event: Callback | None = None) -> Result:
         args = ["apply", "-input=false", "-json"]
