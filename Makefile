@@ -12,6 +12,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 TARGET ?= embedded
 WORKERS ?= 8
+# The behaviour suite waits far more than it computes (provider waits, long polls, visibility
+# timeouts), so it gets one worker per scenario: 14 workers peak at about 5 GB on 2 cores.
+E2E_WORKERS ?= 14
 # With TARGET=localstack: the docker-compose service to run (localstack or ministack).
 COMPOSE_SERVICE ?= localstack
 REPORTS := reports
@@ -64,7 +67,7 @@ test-integration: bootstrap ## harness lifecycle against the emulator (teardown,
 # MiniStack from compose is still MiniStack: run it as the embedded target at that endpoint, so
 # its declared capabilities (what it does not do like AWS) apply.
 E2E_TARGET = $(if $(filter localstack,$(TARGET)),$(if $(filter ministack,$(COMPOSE_SERVICE)),embedded,localstack),$(TARGET))
-E2E = $(PYTEST) tests/e2e -n $(WORKERS) --dist worksteal --target $(E2E_TARGET) \
+E2E = $(PYTEST) tests/e2e -n $(E2E_WORKERS) --dist worksteal --target $(E2E_TARGET) \
 	  --junitxml=$(REPORTS)/e2e-junit.xml --harness-report=$(REPORTS)/e2e-report.json
 
 test-local: bootstrap ## the end-to-end behaviour suite (TARGET=embedded|localstack|aws)
@@ -80,7 +83,7 @@ test-aws: ## the suite against an allow-listed AWS account (needs HARNESS_AWS_AC
 	$(MAKE) test-local TARGET=aws
 
 bench: bootstrap ## parallel vs serial suite, harness overhead vs bare CLI, 1,000-message throughput
-	$(BIN)/python bench/run.py --workers $(WORKERS)
+	$(BIN)/python bench/run.py --workers $(E2E_WORKERS)
 
 sweep: venv ## delete leftovers on a target: make sweep ARGS="--endpoint-url URL --older-than 2h"
 	$(BIN)/python -m harness sweep --target $(TARGET) $(ARGS)

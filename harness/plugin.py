@@ -62,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--max-resources",
         type=int,
         default=int(os.environ.get("HARNESS_MAX_RESOURCES", 0)) or None,
-        help="cap on resources one run may create (aws default 150) [HARNESS_MAX_RESOURCES]",
+        help="cap on resources one run may create (aws default 250) [HARNESS_MAX_RESOURCES]",
     )
     group.addoption(
         "--terraform-root",

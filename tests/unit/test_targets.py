@@ -3,7 +3,7 @@
 import pytest
 
 from harness.errors import HarnessError
-from harness.targets import Target, parse_allowlist, resolve_target
+from harness.targets import AWS_RESOURCE_CAP, Target, parse_allowlist, resolve_target
 
 
 def test_unknown_target_names_the_valid_ones() -> None:
@@ -37,7 +37,7 @@ def test_allowlist_parses_spaces_and_commas() -> None:
 
 def test_aws_target_has_a_resource_cap_by_default() -> None:
     target = resolve_target("aws", region="eu-west-1", allowlist="111122223333")
-    assert target.max_resources == 150
+    assert target.max_resources == AWS_RESOURCE_CAP
     assert target.emulated is False
     assert "AWS_ACCESS_KEY_ID" not in target.env()  # real credentials come from the chain
 
