@@ -38,6 +38,29 @@ class Pipeline:
     def source_empty(self) -> bool:
         return probes.counts(self.sqs, self.applied["queue_url"]).total == 0
 
+    def start_mapping(self, timeout: float = 60) -> float:
+        """Enable a mapping applied with mapping_enabled=false, once the test filled the queue.
+
+        Batch rules are only visible in a batch of several messages; a mapping that polls while
+        the producer sends may take the first message alone.
+        """
+        uuid = self.applied["mapping_uuid"]
+        self.lambda_client.update_event_source_mapping(UUID=uuid, Enabled=True)
+        _, seconds = probes.wait_until(
+            lambda: self.lambda_client.get_event_source_mapping(UUID=uuid)["State"],
+            lambda state: state == "Enabled",
+            timeout=timeout,
+            interval=1.0,
+            what="event source mapping enabled",
+        )
+        return seconds
+
+    def first_batch_of(self, message_id: str) -> set[str]:
+        """The ids that shared the invocation of `message_id`'s first delivery (from the sink)."""
+        entries = self.sink.entries
+        first = next(e for e in entries if e["id"] == message_id and e["receive_count"] == 1)
+        return {e["id"] for e in entries if e["request_id"] == first["request_id"]}
+
 
 def body(message_id: str, directive: str = "ok", **extra: Any) -> str:
     return json.dumps({"id": message_id, "directive": directive, **extra})

@@ -77,4 +77,5 @@ module "trigger" {
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   report_batch_item_failures         = true
   maximum_concurrency                = var.maximum_concurrency
+  enabled                            = var.mapping_enabled
 }

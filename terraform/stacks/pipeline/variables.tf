@@ -74,3 +74,10 @@ variable "maximum_concurrency" {
     error_message = "maximum_concurrency must be null or between 2 and 1000 (Lambda ScalingConfig MaximumConcurrency range)."
   }
 }
+
+variable "mapping_enabled" {
+  type        = bool
+  nullable    = false
+  default     = true
+  description = "Whether the mapping polls from the start. false lets a test fill the queue and then enable the mapping, so that the first batch holds every message."
+}
