@@ -22,6 +22,7 @@ import pytest
 from harness import emulator as emulator_mod
 from harness import toolchain as toolchain_mod
 from harness.errors import HarnessError
+from harness.probes import ConditionTimeout
 from harness.report import (
     EVIDENCE_KEY,
     Evidence,
@@ -299,6 +300,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     item.add_marker(
                         pytest.mark.xfail(
                             strict=True,
+                            raises=ConditionTimeout,
                             reason=f"known divergence on {target.name}: {capability.reason}",
                         )
                     )

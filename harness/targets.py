@@ -29,7 +29,9 @@ EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "t
 class Capability:
     """Whether a target does what AWS does. `supported` false: the test is skipped with
     `reason`. `diverges`: the test runs its real assertion and is expected to fail (strict
-    xfail), so the difference is observed and reported on every run, never papered over."""
+    xfail), so the difference is observed and reported on every run, never papered over.
+    The expected failure is the AWS behaviour never showing up (a `ConditionTimeout`); any
+    other error, such as a failed apply or precondition, still fails the test."""
 
     supported: bool = True
     diverges: bool = False
