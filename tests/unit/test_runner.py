@@ -74,7 +74,12 @@ def test_change_summary_is_read_from_the_event_stream(tmp_path: Path) -> None:
 
 def test_timeout_interrupts_the_cli_and_says_so(tmp_path: Path) -> None:
     script = tmp_path / "terraform"
-    script.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    # Like terraform (Go's signal.Notify), the stand-in handles SIGINT even when it was started
+    # with SIGINT ignored, as everything started from a shell's background job is.
+    script.write_text(
+        f"#!{sys.executable}\nimport signal, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\ntime.sleep(30)\n"
+    )
     script.chmod(0o755)
     runner = Runner(script, tmp_path, {}, tmp_path / "l", timeout=0.5)
     with pytest.raises(TerraformError, match=r"timed out after [01]s"):
