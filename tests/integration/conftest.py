@@ -19,14 +19,9 @@ import pytest
 
 from harness.stacks import new_run_id
 from harness.targets import Target
+from tests.signals import deliver_sigint
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _deliver_sigint() -> None:
-    """The child must take Ctrl-C as a terminal delivers it, also when this run was started
-    from a shell's background job: such jobs ignore SIGINT, and exec keeps ignored signals."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 CHILD_TESTS = Path(__file__).parent / "child_runs.py"  # not test_*.py: never collected itself
@@ -72,7 +67,7 @@ class Child:
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_deliver_sigint,
+            preexec_fn=deliver_sigint,
         )
 
     def output(self) -> str:

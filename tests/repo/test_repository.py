@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from harness import toolchain
+from tests.signals import deliver_sigint
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -662,6 +663,7 @@ def test_compose_run_starts_runs_and_always_tears_down(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=deliver_sigint,
     )
     try:
         deadline = time.monotonic() + 30
