@@ -38,7 +38,7 @@ class Pipeline:
     def source_empty(self) -> bool:
         return probes.counts(self.sqs, self.applied["queue_url"]).total == 0
 
-    def start_mapping(self, timeout: float = 60) -> float:
+    def start_mapping(self, timeout: float = 60) -> None:
         """Enable a mapping applied with mapping_enabled=false, once the test filled the queue.
 
         Batch rules are only visible in a batch of several messages; a mapping that polls while
@@ -46,14 +46,13 @@ class Pipeline:
         """
         uuid = self.applied["mapping_uuid"]
         self.lambda_client.update_event_source_mapping(UUID=uuid, Enabled=True)
-        _, seconds = probes.wait_until(
+        probes.wait_until(
             lambda: self.lambda_client.get_event_source_mapping(UUID=uuid)["State"],
             lambda state: state == "Enabled",
             timeout=timeout,
             interval=1.0,
             what="event source mapping enabled",
         )
-        return seconds
 
     def first_batch_of(self, message_id: str) -> set[str]:
         """The ids that shared the invocation of `message_id`'s first delivery (from the sink)."""
