@@ -65,19 +65,22 @@ class ProviderPin:
     build: GoBuild
 
 
-# The hashicorp/aws source at the 6.34.0 release. The Go proxy refuses v2+ provider tags (the
-# module path has no /v6 suffix) and serves no hashicorp pseudo-version here; it does serve the
-# Crossplane fork that tracks upstream, whose module path and main package are hashicorp's own.
-# That fork is not in the checksum database, hence the pinned sum.
+# hashicorp/aws 6.13.0. The Go proxy refuses v2+ provider tags (the module path has no /v6
+# suffix) and serves no hashicorp pseudo-version here; it does serve the Crossplane fork that
+# tracks upstream, whose module path and main package are hashicorp's own. That fork is not in
+# the checksum database, hence the pinned sum. Not 6.34.0..(fix of #48722): from 6.34.0 every SQS
+# queue delete waits ~155 s (hashicorp/terraform-provider-aws#48682), and the fork commits that
+# would carry the fix (merged 2026-07-01) are not served. 6.13.0 predates the regression and has
+# everything the modules use (1 MiB max_message_size came in 6.9.0).
 AWS = ProviderPin(
     type="aws",
-    release="6.34.0",
+    release="6.13.0",
     build=GoBuild(
         name="terraform-provider-aws",
         module="github.com/upbound/terraform-provider-aws",
-        version="v0.0.0-20260305123303-f7691456b787",
-        sum="h1:dJlp2eNgY/iVKTPINdguYlHbHc9CtXBZKmQmqYq0REs=",
-        ldflags=("-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=6.34.0",),
+        version="v0.0.0-20251204202605-7049bcc1808e",
+        sum="h1:8vCgYjBCQ7Mn391mft3hRk8eAomY48L7PS6Trdg9QwI=",
+        ldflags=("-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=6.13.0",),
         outside_sumdb=True,
     ),
 )
