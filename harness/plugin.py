@@ -30,11 +30,12 @@ from harness.report import (
     ScenarioResult,
     evidence_from_properties,
 )
-from harness.stacks import AppliedStack, Run, StackManager, new_run_id, utc_now
-from harness.targets import Target, resolve_target, verify_target
+from harness.stacks import AppliedStack, Run, StackManager, StackRecord, new_run_id, utc_now
+from harness.targets import Target, resolve_target, resolve_teardown, verify_target
 
 TITLE_KEY = "harness_title"
 target_key = pytest.StashKey[Target]()
+teardown_key = pytest.StashKey[str]()
 report_key = pytest.StashKey[RunReport]()
 manager_key = pytest.StashKey[StackManager]()
 evidence_key = pytest.StashKey[Evidence]()
@@ -66,6 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="cap on resources one run may create (aws default 250) [HARNESS_MAX_RESOURCES]",
     )
     group.addoption(
+        "--harness-teardown",
+        default=os.environ.get("HARNESS_TEARDOWN"),
+        help="destroy: every stack through the provider; discard: stop the run's own emulator "
+        "with everything in it (the default where the harness starts it; any other target "
+        "always destroys) [HARNESS_TEARDOWN]",
+    )
+    group.addoption(
         "--terraform-root",
         default=None,
         help="tree copied per stack application (ini harness_terraform_root)",
@@ -91,14 +99,18 @@ def pytest_configure(config: pytest.Config) -> None:
             allowlist=config.getoption("--aws-account-allowlist"),
             max_resources=config.getoption("--max-resources"),
         )
+        teardown = resolve_teardown(config.getoption("--harness-teardown"), target)
     except HarnessError as error:
         raise pytest.UsageError(str(error)) from error
     config.stash[target_key] = target
+    config.stash[teardown_key] = teardown
     if not _is_worker(config):
         # One run id for the controller and every xdist worker it spawns (they inherit env).
         os.environ.setdefault("HARNESS_RUN_ID", new_run_id())
         os.environ.setdefault("HARNESS_RUN_STARTED_AT", utc_now())
-        config.stash[report_key] = RunReport(os.environ["HARNESS_RUN_ID"], target.name)
+        config.stash[report_key] = RunReport(
+            os.environ["HARNESS_RUN_ID"], target.name, teardown=teardown
+        )
         config.stash[started_key] = time.monotonic()
         config.pluginmanager.register(SummaryCollector(config), "harness-summary")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -209,7 +221,13 @@ def stack_manager(
             f"Terraform root {terraform_root} does not exist.",
             fix="set harness_terraform_root (ini) or --terraform-root.",
         )
-    manager = StackManager(harness_toolchain, harness_target, harness_run, terraform_root)
+    manager = StackManager(
+        harness_toolchain,
+        harness_target,
+        harness_run,
+        terraform_root,
+        teardown=pytestconfig.stash[teardown_key],
+    )
     pytestconfig.stash[manager_key] = manager
     yield manager
     manager.destroy_all()  # before the emulator (a fixture this one uses) is stopped
@@ -220,7 +238,7 @@ StackFactory = Callable[..., AppliedStack]
 
 @pytest.fixture
 def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterator[StackFactory]:
-    """`stack("stacks/queue", {"fifo": True})` -> outputs; destroyed after the test, pass or
+    """`stack("stacks/queue", {"fifo": True})` -> outputs; torn down after the test, pass or
     fail."""
     mine: list[AppliedStack] = []
 
@@ -232,11 +250,11 @@ def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterat
         return applied
 
     yield apply
-    # Destroy in the background, pass or fail: the session waits for it (and fails if it
-    # fails) before it ends, so no test sits through the provider's SQS delete waits.
+    # Pass or fail: discarded, or destroyed in the background (the session waits for every
+    # destroy, and fails if one fails, before it ends).
     for applied in reversed(mine):
         if not applied.destroyed:
-            stack_manager.destroy_later(applied)
+            stack_manager.release(applied)
 
 
 @pytest.fixture(scope="session")
@@ -362,7 +380,9 @@ class SummaryCollector:
         """Under xdist: collect each worker's stack history and environment facts."""
         output = getattr(node, "workeroutput", None) or {}
         run_report = self.config.stash[report_key]
-        run_report.stacks += json.loads(output.get("harness_stacks", "[]"))
+        run_report.stacks += [
+            StackRecord(**record) for record in json.loads(output.get("harness_stacks", "[]"))
+        ]
         run_report.leftovers += json.loads(output.get("harness_leftovers", "[]"))
         worker = getattr(getattr(node, "gateway", None), "id", "worker")
         environment = json.loads(output.get("harness_environment", "{}"))
@@ -415,7 +435,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leftovers and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
     if _is_worker(config):
-        config.workeroutput["harness_stacks"] = json.dumps(history)  # type: ignore[attr-defined]
+        config.workeroutput["harness_stacks"] = json.dumps([r.to_json() for r in history])  # type: ignore[attr-defined]
         config.workeroutput["harness_leftovers"] = json.dumps(leftovers)  # type: ignore[attr-defined]
         return
     if report_key in config.stash:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.probes import median
+from harness.stacks import StackRecord
 
 EVIDENCE_KEY = "harness_evidence"
 
@@ -66,31 +67,37 @@ class RunReport:
     target: str
     environment: dict[str, Any] = field(default_factory=dict)
     scenarios: list[ScenarioResult] = field(default_factory=list)
-    stacks: list[dict[str, Any]] = field(default_factory=list)
+    stacks: list[StackRecord] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    teardown: str = "destroy"
 
     def add(self, result: ScenarioResult) -> None:
         self.scenarios.append(result)
 
+    def stack_summary(self) -> dict[str, Any]:
+        applies = [s.apply_seconds for s in self.stacks]
+        destroys = [s.teardown_seconds for s in self.stacks if s.teardown == "destroy"]
+        return {
+            "applied": len(self.stacks),
+            "destroyed": sum(1 for s in self.stacks if s.teardown == "destroy" and s.ok),
+            "discarded": sum(1 for s in self.stacks if s.teardown == "discard"),
+            "apply_median_seconds": round(median(applies), 2) if applies else None,
+            "destroy_median_seconds": round(median(destroys), 2) if destroys else None,
+        }
+
     def to_dict(self, wall_seconds: float) -> dict[str, Any]:
-        applies = [s["apply_seconds"] for s in self.stacks]
-        destroys = [s["destroy_seconds"] for s in self.stacks]
         return {
             "run_id": self.run_id,
             "target": self.target,
+            "teardown": self.teardown,
             "environment": self.environment,
             "wall_seconds": round(wall_seconds, 2),
             "scenarios": [
                 {**s.__dict__, "measurements": [m.__dict__ for m in s.measurements]}
                 for s in self.scenarios
             ],
-            "stacks": self.stacks,
-            "stack_summary": {
-                "applied": len(self.stacks),
-                "destroyed": sum(1 for s in self.stacks if s["destroyed"]),
-                "apply_median_seconds": round(median(applies), 2) if applies else None,
-                "destroy_median_seconds": round(median(destroys), 2) if destroys else None,
-            },
+            "stacks": [s.to_json() for s in self.stacks],
+            "stack_summary": self.stack_summary(),
             "leftovers": self.leftovers,
         }
 
@@ -117,7 +124,8 @@ class RunReport:
             return []
         where = self.where()
         lines = [
-            f"target {self.target} ({where}), run {self.run_id}, wall time {wall_seconds:.1f} s"
+            f"target {self.target} ({where}), run {self.run_id}, teardown {self.teardown}, "
+            f"wall time {wall_seconds:.1f} s"
         ]
         width = max((len(s.title) for s in self.scenarios), default=10)
         for s in self.scenarios:
@@ -129,11 +137,16 @@ class RunReport:
             if s.reason:
                 lines.append(f"  {'':8} {'':<{width}}  reason: {s.reason}")
         if self.stacks:
-            summary = self.to_dict(wall_seconds)["stack_summary"]
-            lines.append(
-                f"  stacks: {summary['applied']} applied, {summary['destroyed']} destroyed, "
-                f"apply median {summary['apply_median_seconds']} s, "
+            summary = self.stack_summary()
+            ended = (
+                f"{summary['discarded']} discarded with their emulator"
+                if self.teardown == "discard"
+                else f"{summary['destroyed']} destroyed, "
                 f"destroy median {summary['destroy_median_seconds']} s"
+            )
+            lines.append(
+                f"  stacks: {summary['applied']} applied, apply median "
+                f"{summary['apply_median_seconds']} s; teardown {self.teardown}: {ended}"
             )
         lines.append("  leftovers: " + (", ".join(self.leftovers) if self.leftovers else "none"))
         return lines

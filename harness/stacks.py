@@ -1,14 +1,19 @@
-"""Applying Terraform root configurations for tests, and always destroying them.
+"""Applying Terraform root configurations for tests, and always tearing them down.
 
 Each application gets its own working copy of the Terraform tree (so relative module paths
 still resolve), its own state, and a name prefix unique to the run, the xdist worker and the
-test. Every resource is tagged with the run id. A failed apply is destroyed at once; a failed
-destroy is retried, then written to the leftovers ledger for the sweeper.
+test. Every resource is tagged with the run id.
+
+Teardown has two modes. `destroy`: through the provider; a failed apply is destroyed at once, a
+failed destroy is retried, then written to the leftovers ledger for the sweeper. `discard`: only
+where the run's own emulator is stopped at the end with everything in it, so the state is simply
+dropped (the destroy of every stack is proven separately, in `make test`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -80,6 +85,29 @@ def name_prefix(run_id: str, worker: str, label: str, serial: int) -> str:
     return f"{fixed}{slug or 'stack'}{suffix}"
 
 
+@dataclass(frozen=True)
+class StackRecord:
+    """What happened to one application, for the summary and the reports."""
+
+    stack: str
+    prefix: str
+    worker: str
+    resources: int
+    apply_started_at: float  # epoch seconds
+    apply_seconds: float
+    teardown: str  # "destroy" or "discard"
+    teardown_seconds: float
+    ok: bool  # destroyed (or discarded); False: a leftover
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **dataclasses.asdict(self),
+            "apply_started_at": round(self.apply_started_at, 3),
+            "apply_seconds": round(self.apply_seconds, 2),
+            "teardown_seconds": round(self.teardown_seconds, 2),
+        }
+
+
 @dataclass
 class AppliedStack:
     """A live application: its outputs, and what is needed to destroy it."""
@@ -92,8 +120,8 @@ class AppliedStack:
     runner: Runner
     apply_seconds: float
     resources: int
-    destroy_seconds: float | None = None
-    destroyed: bool = False
+    apply_started_at: float = 0.0
+    destroyed: bool = False  # torn down: destroyed, or discarded with the emulator
     destroying: bool = False
 
     def __getitem__(self, key: str) -> Any:
@@ -113,9 +141,10 @@ class StackManager:
     target: Target
     run: Run
     terraform_root: Path
+    teardown: str = "destroy"
     timeout: float = 900.0
     live: list[AppliedStack] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[StackRecord] = field(default_factory=list)
     _serial: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     leftovers: list[str] = field(default_factory=list)
@@ -152,16 +181,23 @@ class StackManager:
             self.run.directory / "logs" / f"{prefix}.log",
             timeout=self.timeout,
         )
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
-        runner.init()
         try:
+            runner.init()
             resources = self._apply_within_cap(runner)
             outputs = runner.outputs()
         except BaseException:
-            applied = AppliedStack(stack, prefix, all_vars, {}, workdir, runner, 0.0, 0)
-            say(f"apply of {prefix} failed: destroying what it created")
-            self.destroy(applied)
+            applied = AppliedStack(
+                stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
+            )
+            applied.apply_started_at = started_at
+            if self.teardown == "discard":
+                say(f"apply of {prefix} failed: discarded with the emulator")
+                self.discard(applied)
+            else:
+                say(f"apply of {prefix} failed: destroying what it created")
+                self.destroy(applied)
             raise
         applied = AppliedStack(
             stack,
@@ -172,11 +208,24 @@ class StackManager:
             runner,
             apply_seconds=time.monotonic() - started,
             resources=resources,
+            apply_started_at=started_at,
         )
         say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
         with self._lock:
             self.live.append(applied)
         return applied
+
+    def release(self, applied: AppliedStack) -> None:
+        """A test is done with `applied`: destroy it in the background, or discard it."""
+        if self.teardown == "discard":
+            self.discard(applied)
+        else:
+            self.destroy_later(applied)
+
+    def discard(self, applied: AppliedStack) -> None:
+        """Drop the state and the working copy; the resources go with the emulator."""
+        applied.destroying = True
+        self._finish(applied, "discard", 0.0, ok=True)
 
     def destroy(self, applied: AppliedStack) -> None:
         """Destroy with retries; what still fails goes to the leftovers ledger, then raises."""
@@ -192,22 +241,37 @@ class StackManager:
                 error = failure
                 say(f"destroy of {applied.prefix} failed (attempt {attempt}/{DESTROY_ATTEMPTS})")
                 time.sleep(2 * attempt)
-        applied.destroy_seconds = time.monotonic() - started
-        with self._lock:
-            if applied in self.live:
-                self.live.remove(applied)
-            self.history.append(self._history_entry(applied, ok=error is None))
-        say(
-            f"destroyed {applied.prefix} in {format_seconds(applied.destroy_seconds)}"
-            if error is None
-            else f"destroy of {applied.prefix} FAILED"
-        )
+        seconds = time.monotonic() - started
         if error is not None:
+            self._finish(applied, "destroy", seconds, ok=False)
+            say(f"destroy of {applied.prefix} FAILED")
             record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
             error.prefix = applied.prefix  # type: ignore[attr-defined]
             raise error
-        applied.destroyed = True
-        shutil.rmtree(applied.workdir.parents[len(Path(applied.stack).parts)], ignore_errors=True)
+        self._finish(applied, "destroy", seconds, ok=True)
+        say(f"destroyed {applied.prefix} in {format_seconds(seconds)}")
+
+    def _finish(self, applied: AppliedStack, teardown: str, seconds: float, ok: bool) -> None:
+        """Record the teardown; a torn-down stack's working copy (and state) is removed."""
+        record = StackRecord(
+            stack=applied.stack,
+            prefix=applied.prefix,
+            worker=self.run.worker,
+            resources=applied.resources,
+            apply_started_at=applied.apply_started_at,
+            apply_seconds=applied.apply_seconds,
+            teardown=teardown,
+            teardown_seconds=seconds,
+            ok=ok,
+        )
+        with self._lock:
+            if applied in self.live:
+                self.live.remove(applied)
+            self.history.append(record)
+        if ok:
+            applied.destroyed = True
+            copy = applied.workdir.parents[len(Path(applied.stack).parts)]
+            shutil.rmtree(copy, ignore_errors=True)
 
     def destroy_later(self, applied: AppliedStack) -> Future[None] | None:
         """Start destroying in the background and return at once (None if a destroy of this
@@ -238,10 +302,10 @@ class StackManager:
         return self.leftovers
 
     def destroy_all(self) -> list[str]:
-        """Destroy everything still live, in parallel, and wait for every destroy in flight;
-        returns what could not be destroyed (already in the leftovers ledger)."""
+        """Tear down everything still live (destroys in parallel) and wait for every destroy
+        in flight; returns what could not be destroyed (already in the leftovers ledger)."""
         for applied in list(self.live):
-            self.destroy_later(applied)
+            self.release(applied)
         return self.wait_for_destroys()
 
     def _apply_within_cap(self, runner: Runner) -> int:
@@ -258,16 +322,6 @@ class StackManager:
         copy = self.run.directory / "stacks" / prefix / self.terraform_root.name
         shutil.copytree(self.terraform_root, copy, ignore=IGNORED_IN_COPIES, symlinks=True)
         return copy
-
-    def _history_entry(self, applied: AppliedStack, ok: bool) -> dict[str, Any]:
-        return {
-            "stack": applied.stack,
-            "prefix": applied.prefix,
-            "resources": applied.resources,
-            "apply_seconds": round(applied.apply_seconds, 2),
-            "destroy_seconds": round(applied.destroy_seconds or 0.0, 2),
-            "destroyed": ok,
-        }
 
 
 def reserve_resources(run: Run, count: int, cap: int) -> int:

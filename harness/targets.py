@@ -18,6 +18,9 @@ from botocore.config import Config
 from harness.errors import HarnessError
 
 TARGET_NAMES = ("embedded", "localstack", "aws")
+# How a run's stacks end: destroyed through the provider, or discarded with the emulator the
+# harness started for the run (everything in it goes when the process stops).
+TEARDOWN_MODES = ("destroy", "discard")
 LOCALSTACK_DEFAULT_ENDPOINT = "http://localhost:4566"
 # What one run may create on `aws` unless told otherwise: a safety net against a runaway
 # loop, set above the behaviour suite's own need (162 resources in 13 stacks).
@@ -75,6 +78,11 @@ class Target:
     @property
     def emulated(self) -> bool:
         return self.endpoint is not None and self.name != "aws"
+
+    @property
+    def started_by_harness(self) -> bool:
+        """Whether the harness starts this target's emulator for the run (and stops it)."""
+        return self.name == "embedded" and self.endpoint is None
 
     def capability(self, name: str) -> Capability:
         return self.capabilities.get(name, SUPPORTED)
@@ -176,6 +184,31 @@ def resolve_target(
         capabilities=MINISTACK_CAPABILITIES,
         max_resources=max_resources,
     )
+
+
+def resolve_teardown(requested: str | None, target: Target) -> str:
+    """`discard` by default where the run's own emulator is thrown away at the end (destroying
+    through the provider there proves nothing a dedicated lifecycle test does not); `destroy`
+    wherever the target outlives the run. Asking to discard on such a target is refused: its
+    stacks would be left behind."""
+    mode = (requested or "").strip().lower()
+    if mode and mode not in TEARDOWN_MODES:
+        raise HarnessError(
+            f"Unknown teardown mode {requested!r}.",
+            fix=f"choose one of {', '.join(TEARDOWN_MODES)} with --harness-teardown or "
+            "HARNESS_TEARDOWN (or leave it unset for the target's default).",
+        )
+    if not mode:
+        return "discard" if target.started_by_harness else "destroy"
+    if mode == "discard" and not target.started_by_harness:
+        where = target.endpoint or f"AWS in {target.region}"
+        raise HarnessError(
+            f"Refusing teardown mode discard on the {target.name} target ({where}): it outlives "
+            "the run, so discarding would leave every stack behind. Nothing was applied.",
+            fix="use --harness-teardown=destroy (the default there), or the embedded target "
+            "without an endpoint, whose emulator the harness starts and throws away.",
+        )
+    return mode
 
 
 def verify_target(target: Target) -> str:

@@ -9,6 +9,7 @@ from harness.__main__ import parse_age
 from harness.errors import HarnessError
 from harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
 from harness.report import Evidence, RunReport, ScenarioResult, evidence_from_properties
+from harness.stacks import StackRecord
 
 
 def test_evidence_round_trips_through_user_properties() -> None:
@@ -30,26 +31,32 @@ def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path
         )
     )
     report.stacks.append(
-        {
-            "stack": "stacks/queue",
-            "prefix": "hx-abc123-0-a-1",
-            "resources": 4,
-            "apply_seconds": 3.0,
-            "destroy_seconds": 1.0,
-            "destroyed": True,
-        }
+        StackRecord("stacks/queue", "hx-abc123-0-a-1", "gw0", 4, 1.7e9, 3.0, "destroy", 1.0, True)
     )
     lines = report.render(25.0)
     text = "\n".join(lines)
-    assert "target embedded (http://127.0.0.1:4566), run abc123" in text
+    assert "target embedded (http://127.0.0.1:4566), run abc123, teardown destroy" in text
     assert "PASSED   Empty long poll" in text
     assert "empty long poll 20.01 s (bound 19.5-21.5 s)" in text
     assert "asserted: no message" in text
-    assert "1 applied, 1 destroyed" in text and "leftovers: none" in text
+    assert "1 applied, apply median 3.0 s; teardown destroy: 1 destroyed" in text
+    assert "leftovers: none" in text
     report.write_json(tmp_path / "r.json", 25.0)
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["scenarios"][0]["measurements"][0]["value"] == 20.01
     assert data["stack_summary"]["apply_median_seconds"] == 3.0
+    assert data["stacks"][0]["teardown"] == "destroy"
+
+
+def test_summary_says_stacks_were_discarded_with_the_emulator() -> None:
+    report = RunReport("abc123", "embedded", teardown="discard")
+    report.stacks.append(
+        StackRecord("stacks/queue", "hx-abc123-0-a-1", "gw0", 4, 1.7e9, 3.0, "discard", 0.0, True)
+    )
+    text = "\n".join(report.render(10.0))
+    assert "teardown discard" in text
+    assert "teardown discard: 1 discarded with their emulator" in text
+    assert report.stack_summary()["destroy_median_seconds"] is None
 
 
 def test_reported_duration_is_read_from_the_report_line() -> None:

@@ -3,7 +3,13 @@
 import pytest
 
 from harness.errors import HarnessError
-from harness.targets import AWS_RESOURCE_CAP, Target, parse_allowlist, resolve_target
+from harness.targets import (
+    AWS_RESOURCE_CAP,
+    Target,
+    parse_allowlist,
+    resolve_target,
+    resolve_teardown,
+)
 
 
 def test_unknown_target_names_the_valid_ones() -> None:
@@ -66,3 +72,34 @@ def test_aws_posing_endpoint_keeps_real_credential_chain() -> None:
     target = Target(name="aws", region="us-east-1", endpoint="http://127.0.0.1:1")
     assert target.emulated is False
     assert target.env()["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+
+
+def test_teardown_defaults_to_discard_only_for_the_emulator_the_harness_starts() -> None:
+    assert resolve_teardown(None, resolve_target("embedded")) == "discard"
+    given = resolve_target("embedded", endpoint="http://127.0.0.1:4566")
+    assert resolve_teardown(None, given) == "destroy"
+    assert resolve_teardown("", resolve_target("localstack")) == "destroy"
+    aws = resolve_target("aws", region="eu-west-1", allowlist="111122223333")
+    assert resolve_teardown(None, aws) == "destroy"
+    assert resolve_teardown("DESTROY", resolve_target("embedded")) == "destroy"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        resolve_target("embedded", endpoint="http://127.0.0.1:4566"),
+        resolve_target("localstack"),
+        resolve_target("aws", region="eu-west-1", allowlist="111122223333"),
+    ],
+    ids=["given-endpoint", "localstack", "aws"],
+)
+def test_discard_is_refused_on_a_target_that_outlives_the_run(target) -> None:
+    with pytest.raises(HarnessError, match="Refusing teardown mode discard") as caught:
+        resolve_teardown("discard", target)
+    assert "leave every stack behind" in str(caught.value)
+
+
+def test_unknown_teardown_mode_names_the_choices() -> None:
+    with pytest.raises(HarnessError, match="Unknown teardown mode 'keep'") as caught:
+        resolve_teardown("keep", resolve_target("embedded"))
+    assert "destroy, discard" in str(caught.value)

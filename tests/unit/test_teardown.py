@@ -40,4 +40,29 @@ def test_session_end_does_not_start_a_second_destroy_of_a_queued_one(tmp_path: P
     assert runner.calls == 1
     assert leftovers == []
     assert applied.destroyed and manager.live == []
-    assert [h["destroyed"] for h in manager.history] == [True]
+    assert [(h.teardown, h.ok) for h in manager.history] == [("destroy", True)]
+
+
+class NoDestroyRunner:
+    def destroy(self) -> None:
+        raise AssertionError("discard mode must not destroy through the provider")
+
+
+def test_discard_mode_drops_the_state_and_records_it_without_destroying(tmp_path: Path) -> None:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path, teardown="discard")  # type: ignore[arg-type]
+    copy = tmp_path / "stacks" / "hx-abc123-m-t-1" / "terraform"
+    workdir = copy / "stacks" / "queue"
+    workdir.mkdir(parents=True)
+    (workdir / "terraform.tfstate").write_text("{}")
+    applied = AppliedStack(
+        "stacks/queue", "hx-abc123-m-t-1", {}, {}, workdir, NoDestroyRunner(), 1.0, 3
+    )  # type: ignore[arg-type]
+    manager.live.append(applied)
+
+    manager.release(applied)  # the test's teardown
+    assert manager.destroy_all() == []  # the session end finds nothing left to tear down
+
+    assert applied.destroyed and manager.live == []
+    assert not copy.exists()
+    assert [(h.teardown, h.ok) for h in manager.history] == [("discard", True)]
