@@ -13,8 +13,13 @@ BIN := $(VENV)/bin
 TARGET ?= embedded
 WORKERS ?= 8
 # The behaviour suite waits far more than it computes (provider waits, long polls, visibility
-# timeouts), so it gets one worker per scenario: 14 workers peak at about 5 GB on 2 cores.
-E2E_WORKERS ?= 14
+# timeouts), so it gets one worker per unit of work: each pipeline scenario, the three-function
+# demonstration, the queue-only scenarios (one group sharing one application: --dist loadgroup)
+# and the DLQ move-back.
+E2E_WORKERS ?= 10
+# How the suite's stacks end: discard (default on the embedded target: its emulator is thrown
+# away with them) or destroy (through the provider; always so on localstack and aws).
+TEARDOWN ?=
 # With TARGET=localstack: the docker-compose service to run (localstack or ministack).
 COMPOSE_SERVICE ?= localstack
 REPORTS := reports
@@ -61,16 +66,17 @@ test-repo: venv ## docker-compose.yml against the compose spec, actionlint, no c
 test-terraform: bootstrap ## fmt, validate and the variable-rule tests of the modules
 	$(PYTEST) tests/terraform -q -n 2 --junitxml=$(REPORTS)/terraform-junit.xml
 
-test-integration: bootstrap ## harness lifecycle against the emulator (teardown, Ctrl-C, SIGKILL, sweep)
+test-integration: bootstrap ## harness lifecycle and faults against the emulator; every stack destroyed to nothing
 	$(PYTEST) tests/integration -q -n $(WORKERS) --dist worksteal --junitxml=$(REPORTS)/integration-junit.xml
 
 # MiniStack from compose is still MiniStack: run it as the embedded target at that endpoint, so
 # its declared capabilities (what it does not do like AWS) apply.
 E2E_TARGET = $(if $(filter localstack,$(TARGET)),$(if $(filter ministack,$(COMPOSE_SERVICE)),embedded,localstack),$(TARGET))
-E2E = $(PYTEST) tests/e2e -n $(E2E_WORKERS) --dist worksteal --target $(E2E_TARGET) \
+E2E = $(PYTEST) tests/e2e -n $(E2E_WORKERS) --dist loadgroup --target $(E2E_TARGET) \
+	  $(if $(TEARDOWN),--harness-teardown=$(TEARDOWN)) \
 	  --junitxml=$(REPORTS)/e2e-junit.xml --harness-report=$(REPORTS)/e2e-report.json
 
-test-local: bootstrap ## the end-to-end behaviour suite (TARGET=embedded|localstack|aws)
+test-local: bootstrap ## the end-to-end behaviour suite (TARGET=embedded|localstack|aws, TEARDOWN=destroy|discard)
 ifeq ($(TARGET),localstack)
 	scripts/compose-run.sh $(COMPOSE_SERVICE) -- $(E2E)
 else
@@ -82,8 +88,8 @@ test: lint test-unit test-repo checkov test-terraform test-integration test-loca
 test-aws: ## the suite against an allow-listed AWS account (needs HARNESS_AWS_ACCOUNT_ALLOWLIST, AWS_REGION)
 	$(MAKE) test-local TARGET=aws
 
-bench: bootstrap ## parallel vs serial suite, harness overhead vs bare CLI, 1,000-message throughput
-	$(BIN)/python bench/run.py --workers $(E2E_WORKERS)
+bench: bootstrap ## make test-local per teardown mode against the floor, destroy per stack, apply under load vs alone, the demo alone, throughput
+	$(BIN)/python bench/run.py
 
 sweep: venv ## delete leftovers on a target: make sweep ARGS="--endpoint-url URL --older-than 2h"
 	$(BIN)/python -m harness sweep --target $(TARGET) $(ARGS)

@@ -8,10 +8,10 @@ import re
 import sys
 import time
 
-from harness import sweeper, toolchain
+from harness import ledger, sweeper, toolchain
 from harness.errors import HarnessError
 from harness.progress import format_seconds, say
-from harness.targets import resolve_target, verify_target
+from harness.targets import Target, resolve_target, verify_target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         "--older-than",
         default=None,
         help="only runs started longer ago than this, e.g. 90m, 2h, 1d",
+    )
+    sweep.add_argument(
+        "--from-ledger",
+        action="store_true",
+        help="only the runs whose failed destroys the leftovers ledger recorded for this target; "
+        "entries whose resources are all gone are struck off",
     )
     sweep.add_argument("--dry-run", action="store_true", help="list, delete nothing")
 
@@ -93,9 +99,20 @@ def _sweep(args: argparse.Namespace) -> int:
         return 0
     account = verify_target(target)
     older_than = parse_age(args.older_than)
-    selected, failures = sweeper.sweep(target, args.run_id, older_than, dry_run=args.dry_run)
     where = target.endpoint or f"account {account} in {target.region}"
+    if args.from_ledger:
+        run_ids = _ledger_runs(target, args.run_id)
+        say(f"leftovers ledger {ledger.path()}: {len(run_ids)} run(s) recorded for {where}")
+    else:
+        run_ids = [args.run_id]
     verb = "would delete" if args.dry_run else "deleted"
+    selected, failures = [], []
+    for run_id in run_ids:
+        found, failed = sweeper.sweep(target, run_id, older_than, dry_run=args.dry_run)
+        selected += found
+        failures += failed
+        if args.from_ledger and not args.dry_run and not failed:
+            ledger.strike(lambda e, r=run_id: e.run_id == r and _same_place(e, target))
     for leftover in selected:
         print(f"{verb}: {leftover.describe()}")
     say(
@@ -105,6 +122,18 @@ def _sweep(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _ledger_runs(target: Target, only: str | None) -> list[str]:
+    """The run ids the ledger holds for this target, oldest first, each once."""
+    runs = [e.run_id for e in ledger.entries() if _same_place(e, target)]
+    return [r for r in dict.fromkeys(runs) if only is None or r == only]
+
+
+def _same_place(entry: ledger.LedgerEntry, target: Target) -> bool:
+    return (entry.target, entry.endpoint) == (target.name, target.endpoint) and (
+        target.name != "aws" or entry.region == target.region
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,25 +27,52 @@ from harness.progress import say
 HEALTH_PATH = "/_localstack/health"
 
 
+class EmulatorDied(HarnessError):
+    """The run's own emulator exited while the run still needed it."""
+
+
 @dataclass
 class Emulator:
     endpoint: str
     process: subprocess.Popen[bytes]
     log_path: Path
     start_seconds: float
+    name: str = "MiniStack"
+    stopping: bool = False
+
+    def watch(self, on_death: Callable[[Emulator], None]) -> None:
+        """Call `on_death` (from a daemon thread) if the process exits before `stop`."""
+
+        def wait() -> None:
+            self.process.wait()
+            if not self.stopping:
+                on_death(self)
+
+        threading.Thread(target=wait, name=f"watch:{self.name}", daemon=True).start()
+
+    def died(self) -> EmulatorDied:
+        """The error a test meets once this emulator is gone: which one, how, its log tail."""
+        return EmulatorDied(
+            f"{self.name} at {self.endpoint} (pid {self.process.pid}) exited with code "
+            f"{self.process.returncode} during the run; everything applied to it is gone.",
+            details=f"last lines of {self.log_path}:\n"
+            + tail(self.log_path.read_text(errors="replace"), 15),
+            fix="read the emulator log; a kill from outside (OOM killer, a stray `pkill`) shows "
+            "no error there. Other workers' emulators are not affected.",
+        )
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the emulator's process group, SIGKILL what remains after `grace` seconds."""
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
+        """SIGTERM the emulator's process group, then SIGKILL whatever of the group remains
+        (Lambda workers outlive an emulator that was killed), and reap the emulator."""
+        self.stopping = True
+        if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+                os.killpg(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=grace)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -40,6 +41,7 @@ report_key = pytest.StashKey[RunReport]()
 manager_key = pytest.StashKey[StackManager]()
 evidence_key = pytest.StashKey[Evidence]()
 started_key = pytest.StashKey[float]()
+guard_key = pytest.StashKey["EmulatorGuard"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -142,13 +144,81 @@ def harness_run(pytestconfig: pytest.Config) -> Run:
     )
 
 
+class EmulatorGuard:
+    """Turns the death of the run's own emulator into an error, at once, in the test that is
+    running (not after the provider's retries or a 15-minute CLI timeout), and in every later
+    test of this worker that needs the target. Other workers have their own emulators.
+
+    The emulator is watched from a thread; the test runs in the main thread, so the watcher
+    sends SIGUSR1 to it and the handler raises there, interrupting any wait or CLI command.
+    """
+
+    def __init__(self, config: pytest.Config, emulator: emulator_mod.Emulator) -> None:
+        self.config = config
+        self.emulator = emulator
+        self.dead = False
+        self.armed = False
+        self._main = threading.main_thread().ident
+        self._previous = signal.signal(signal.SIGUSR1, self._on_signal)
+        emulator.watch(self._on_death)
+
+    def check(self) -> None:
+        if self.dead:
+            raise self.emulator.died()
+
+    def uninstall(self) -> None:
+        signal.signal(signal.SIGUSR1, self._previous)
+
+    def _on_death(self, emulator: emulator_mod.Emulator) -> None:
+        self.dead = True
+        manager = self.config.stash.get(manager_key, None)
+        if manager is not None:
+            manager.target_lost(emulator.died)
+        if self.armed and self._main is not None:
+            signal.pthread_kill(self._main, signal.SIGUSR1)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.armed:
+            self.check()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    guard = item.config.stash.get(guard_key, None)
+    if guard is not None and "harness_target" in getattr(item, "fixturenames", ()):
+        guard.check()  # a later test of a worker whose emulator died errors at once
+    return (yield from _armed(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    return (yield from _armed(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    return (yield from _armed(item))
+
+
+def _armed(item: pytest.Item) -> Iterator[None]:
+    """While a test phase runs, an emulator death raises in it (pytest reports it there)."""
+    guard = item.config.stash.get(guard_key, None)
+    if guard is None:
+        return (yield)
+    guard.armed = True
+    try:
+        return (yield)
+    finally:
+        guard.armed = False
+
+
 @pytest.fixture(scope="session")
 def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Target]:
     """The verified target. `embedded` without an endpoint starts this worker's MiniStack."""
     target = pytestconfig.stash[target_key]
     started: emulator_mod.Emulator | None = None
     environment: dict[str, Any] = {"endpoint": target.endpoint}
-    if target.name == "embedded" and target.endpoint is None:
+    if target.started_by_harness:
         timeout = float(os.environ.get("HARNESS_EMULATOR_TIMEOUT", 60))
         port = (
             int(os.environ["HARNESS_EMULATOR_PORT"])
@@ -156,6 +226,7 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
             else None
         )
         started = emulator_mod.start_ministack(harness_run.directory / "logs", port, timeout)
+        pytestconfig.stash[guard_key] = EmulatorGuard(pytestconfig, started)
         target = dataclasses.replace(target, endpoint=started.endpoint)
         environment.update(
             endpoint=started.endpoint, emulator_start_seconds=round(started.start_seconds, 2)
@@ -170,6 +241,8 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
     finally:
         if started:
             started.stop()
+            pytestconfig.stash[guard_key].uninstall()
+            del pytestconfig.stash[guard_key]
 
 
 def _wait_for_endpoint(target: Target, timeout: float = 30.0) -> None:

@@ -1,12 +1,14 @@
 """A thin runner over the `terraform`/`tofu` CLI and its `-json` machine-readable output.
 
 Every command streams its JSON events to a log file, enforces a timeout (SIGINT first, so the
-CLI can save state, then SIGKILL), and turns `diagnostic` events into readable errors: the
-resource, the summary and the detail, instead of a raw dump.
+CLI can save state, then SIGKILL of its whole process group, provider plugins included), and
+turns `diagnostic` events into readable errors: the resource, the summary and the detail,
+instead of a raw dump.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,12 +93,23 @@ class Runner:
         env: dict[str, str],
         log_path: Path,
         timeout: float = DEFAULT_TIMEOUT,
+        interrupt_grace: float = 30.0,
     ) -> None:
+        """`interrupt_grace`: how long an interrupted CLI may take to save its state before it
+        is killed (0 where the state is thrown away anyway)."""
         self.cli = cli
         self.workdir = workdir
         self.env = {**os.environ, **env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
         self.log_path = log_path
         self.timeout = timeout
+        self.interrupt_grace = interrupt_grace
+        self._process: subprocess.Popen[str] | None = None
+
+    def kill(self) -> None:
+        """Kill the command under way, if any, with its provider plugins (from any thread)."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            _kill_group(process)
 
     def init(self) -> Result:
         # No plugin cache dir: it is not safe under parallel inits; the mirror is read-only.
@@ -147,11 +160,12 @@ class Runner:
                 text=True,
                 start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
             )
+            self._process = process
             timed_out = threading.Event()
 
             def on_timeout() -> None:
                 timed_out.set()
-                _interrupt_then_kill(process)
+                _interrupt_then_kill(process, self.interrupt_grace)
 
             timer = threading.Timer(self.timeout, on_timeout)
             timer.start()
@@ -173,10 +187,14 @@ class Runner:
             except KeyboardInterrupt:
                 # The CLI runs in its own session, so pass Ctrl-C on and let it save state;
                 # the caller's teardown then destroys what was created.
-                _interrupt_then_kill(process)
+                _interrupt_then_kill(process, self.interrupt_grace)
+                raise
+            except BaseException:
+                _kill_group(process)  # e.g. its target died: there is nothing left to save
                 raise
             finally:
                 timer.cancel()
+                self._process = None
         result.seconds = time.monotonic() - started
         if code != 0:
             output_tail = tail("".join(plain) or "\n".join(map(json.dumps, result.events[-5:])))
@@ -199,12 +217,21 @@ def _parse_event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) else None
 
 
-def _interrupt_then_kill(process: subprocess.Popen[str], grace: float = 30.0) -> None:
-    """Timeout: SIGINT lets terraform stop cleanly and write state; SIGKILL if it will not."""
-    try:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    except ProcessLookupError:
-        pass
+def _interrupt_then_kill(process: subprocess.Popen[str], grace: float) -> None:
+    """SIGINT lets terraform stop cleanly and write state; after `grace` seconds, SIGKILL."""
+    if grace > 0:
+        try:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=grace)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            pass
+    _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the CLI's process group: terraform and the provider plugins it started (a killed
+    terraform leaves its plugins running otherwise)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)

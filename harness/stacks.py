@@ -12,7 +12,6 @@ dropped (the destroy of every stack is proven separately, in `make test`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -21,13 +20,14 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness import ledger
 from harness.errors import HarnessError
 from harness.progress import format_seconds, say
 from harness.runner import Runner, TerraformError
@@ -149,6 +149,8 @@ class StackManager:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     leftovers: list[str] = field(default_factory=list)
     _pending: list[Future[None]] = field(default_factory=list)
+    _runners: list[Runner] = field(default_factory=list)
+    lost: Callable[[], BaseException] | None = None
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="destroy")
     )
@@ -161,6 +163,8 @@ class StackManager:
         Raises before touching the target if the stack directory is missing; destroys a
         partial apply before re-raising its error.
         """
+        if self.lost is not None:
+            raise self.lost()
         source = self.terraform_root / stack
         if not source.is_dir() or not any(source.glob("*.tf")):
             raise HarnessError(
@@ -180,7 +184,10 @@ class StackManager:
             {**self.target.env(), **self.toolchain.env()},
             self.run.directory / "logs" / f"{prefix}.log",
             timeout=self.timeout,
+            interrupt_grace=0.0 if self.teardown == "discard" else 30.0,
         )
+        with self._lock:
+            self._runners.append(runner)
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
         try:
@@ -267,6 +274,8 @@ class StackManager:
         with self._lock:
             if applied in self.live:
                 self.live.remove(applied)
+            if applied.runner in self._runners:
+                self._runners.remove(applied.runner)
             self.history.append(record)
         if ok:
             applied.destroyed = True
@@ -300,6 +309,17 @@ class StackManager:
             except BaseException as error:
                 self.leftovers.append(getattr(error, "prefix", None) or str(error).splitlines()[0])
         return self.leftovers
+
+    def target_lost(self, reason: Callable[[], BaseException]) -> None:
+        """The target (the run's own emulator) is gone with everything on it: stop every CLI
+        command under way, refuse new applies with `reason()`, and discard instead of
+        destroying from now on."""
+        self.lost = reason
+        self.teardown = "discard"
+        with self._lock:
+            runners = list(self._runners)
+        for runner in runners:
+            runner.kill()
 
     def destroy_all(self) -> list[str]:
         """Tear down everything still live (destroys in parallel) and wait for every destroy
@@ -345,29 +365,21 @@ def reserve_resources(run: Run, count: int, cap: int) -> int:
         return used + count
 
 
-def leftovers_ledger() -> Path:
-    from harness.toolchain import cache_dir
-
-    return cache_dir() / "leftovers.jsonl"
-
-
 def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error: str) -> None:
-    """Remember a stack that could not be destroyed, for `python -m harness sweep`."""
-    entry = {
-        "run_id": run.id,
-        "prefix": prefix,
-        "target": target.name,
-        "endpoint": target.endpoint,
-        "workdir": str(workdir),
-        "recorded_at": utc_now(),
-        "error": error[-2000:],
-    }
-    ledger = leftovers_ledger()
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    with ledger.open("a") as handle, contextlib.suppress(OSError):
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.write(json.dumps(entry) + "\n")
-    say(f"LEFTOVER: {prefix} could not be destroyed; recorded in {ledger} for the sweeper")
+    """Remember a stack that could not be destroyed, for `python -m harness sweep --from-ledger`."""
+    where = ledger.record(
+        ledger.LedgerEntry(
+            run_id=run.id,
+            prefix=prefix,
+            target=target.name,
+            endpoint=target.endpoint,
+            region=target.region,
+            workdir=str(workdir),
+            recorded_at=utc_now(),
+            error=error[-2000:],
+        )
+    )
+    say(f"LEFTOVER: {prefix} could not be destroyed; recorded in {where} for the sweeper")
 
 
 def _tag_value(text: str) -> str:

@@ -65,6 +65,26 @@ def body(message_id: str, directive: str = "ok", **extra: Any) -> str:
     return json.dumps({"id": message_id, "directive": directive, **extra})
 
 
+# The queue-only scenarios each use their own queue and never touch another's, so one
+# application of stacks/queues holds them all: one apply, one set of provider waits. Their
+# `xdist_group` keeps them on one worker (one emulator) under `--dist loadgroup`.
+QUEUES = {
+    "empty-poll": {"receive_wait_time_seconds": 20},
+    "early-poll": {"receive_wait_time_seconds": 20},
+    "visibility": {"visibility_timeout_seconds": 4, "receive_wait_time_seconds": 0},
+    "change-vis": {"visibility_timeout_seconds": 4, "receive_wait_time_seconds": 0},
+    "delay": {"delay_seconds": 5, "receive_wait_time_seconds": 0},
+}
+shares_queues = pytest.mark.xdist_group("queues")
+
+
+@pytest.fixture
+def queue_of(shared_stack) -> Callable[[str], dict[str, Any]]:
+    """`queue_of("delay")` -> {"url", "arn", "name", ...} of that scenario's own queue."""
+    applied = shared_stack("stacks/queues", {"queues": QUEUES}, label="queues")
+    return lambda name: applied["queues"][name]
+
+
 @pytest.fixture
 def pipeline(stack, aws) -> Callable[..., Pipeline]:
     def apply(label: str, **variables: Any) -> Pipeline:

@@ -7,19 +7,18 @@ import time
 import pytest
 
 from harness import probes
+from tests.e2e.conftest import QUEUES, shares_queues
 
 pytestmark = pytest.mark.emulator
-DELAY = 5
+DELAY = QUEUES["delay"]["delay_seconds"]
 
 
+@shares_queues
 @pytest.mark.scenario("Delivery delay")
 def test_delayed_message_is_invisible_for_the_delay_then_arrives(
-    stack, aws, evidence, tolerances
+    queue_of, aws, evidence, tolerances
 ) -> None:
-    applied = stack(
-        "stacks/queue", {"delay_seconds": DELAY, "receive_wait_time_seconds": 0}, label="delay"
-    )
-    sqs, url = aws("sqs"), applied["queue_url"]
+    sqs, url = aws("sqs"), queue_of("delay")["url"]
     evidence.measure("inherent wait", DELAY)
     probes.send(sqs, url, "later")
     sent_at = time.monotonic()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from harness import probes
+from tests.e2e.conftest import QUEUES, shares_queues
 
 pytestmark = pytest.mark.emulator
 
@@ -65,11 +66,14 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
     assert low <= seconds <= high
 
 
+@shares_queues
 @pytest.mark.scenario("Empty long poll (ReceiveMessage, 20 s wait)")
-def test_empty_receive_returns_nothing_after_the_20s_wait(stack, aws, evidence, tolerances) -> None:
-    applied = stack("stacks/queue", {"receive_wait_time_seconds": 20}, label="empty-poll")
+def test_empty_receive_returns_nothing_after_the_20s_wait(
+    queue_of, aws, evidence, tolerances
+) -> None:
+    assert QUEUES["empty-poll"]["receive_wait_time_seconds"] == 20
     evidence.measure("inherent wait", 20)
-    received = probes.receive(aws("sqs"), applied["queue_url"])  # the queue's own 20 s wait
+    received = probes.receive(aws("sqs"), queue_of("empty-poll")["url"])  # the queue's own wait
     low, high = tolerances.long_poll_low, tolerances.long_poll_high
     evidence.measure("empty ReceiveMessage", received.seconds, bound=f"{low}-{high} s")
     evidence.claim("ReceiveMessage on the empty queue returned no message after ~20 s")
@@ -77,12 +81,13 @@ def test_empty_receive_returns_nothing_after_the_20s_wait(stack, aws, evidence, 
     assert low <= received.seconds <= high
 
 
+@shares_queues
 @pytest.mark.scenario("Long poll ends early when a message arrives")
 def test_a_message_sent_during_the_wait_ends_the_poll_early(
-    stack, aws, evidence, tolerances
+    queue_of, aws, evidence, tolerances
 ) -> None:
-    applied = stack("stacks/queue", {"receive_wait_time_seconds": 20}, label="early-poll")
-    sqs, url = aws("sqs"), applied["queue_url"]
+    assert QUEUES["early-poll"]["receive_wait_time_seconds"] == 20
+    sqs, url = aws("sqs"), queue_of("early-poll")["url"]
     send_after = 3.0
     evidence.measure("inherent wait", send_after)
     timer = threading.Timer(send_after, probes.send, args=(sqs, url, "wake up"))

@@ -8,21 +8,18 @@ import time
 import pytest
 
 from harness import probes
+from tests.e2e.conftest import QUEUES, shares_queues
 
-pytestmark = pytest.mark.emulator
-VISIBILITY = 4
+pytestmark = [pytest.mark.emulator, shares_queues]
+VISIBILITY = QUEUES["visibility"]["visibility_timeout_seconds"]
+assert QUEUES["change-vis"]["visibility_timeout_seconds"] == VISIBILITY
 
 
 @pytest.mark.scenario("Visibility timeout hides, then the message reappears")
 def test_received_message_is_hidden_then_reappears_then_delete_is_final(
-    stack, aws, evidence, tolerances
+    queue_of, aws, evidence, tolerances
 ) -> None:
-    applied = stack(
-        "stacks/queue",
-        {"visibility_timeout_seconds": VISIBILITY, "receive_wait_time_seconds": 0},
-        label="visibility",
-    )
-    sqs, url = aws("sqs"), applied["queue_url"]
+    sqs, url = aws("sqs"), queue_of("visibility")["url"]
     evidence.measure("inherent wait", VISIBILITY + VISIBILITY + 1)
     probes.send(sqs, url, "hide me")
 
@@ -61,14 +58,9 @@ def test_received_message_is_hidden_then_reappears_then_delete_is_final(
 
 @pytest.mark.scenario("ChangeMessageVisibility extends and ends hiding")
 def test_change_message_visibility_extends_and_ends_the_hiding(
-    stack, aws, evidence, tolerances
+    queue_of, aws, evidence, tolerances
 ) -> None:
-    applied = stack(
-        "stacks/queue",
-        {"visibility_timeout_seconds": VISIBILITY, "receive_wait_time_seconds": 0},
-        label="change-vis",
-    )
-    sqs, url = aws("sqs"), applied["queue_url"]
+    sqs, url = aws("sqs"), queue_of("change-vis")["url"]
     evidence.measure("inherent wait", VISIBILITY + 3)
     probes.send(sqs, url, "extend me")
     got = probes.receive(sqs, url, wait=5).messages

@@ -2,10 +2,26 @@
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
+from harness import probes
+
 MODE = os.environ.get("CHILD_MODE", "")
+
+
+def mark(name: str, text: str = "") -> None:
+    """Tell the parent test something (xdist workers' output does not reach the log)."""
+    (Path(os.environ["CHILD_MARKERS"]) / name).write_text(text)
+
+
+def await_mark(name: str, timeout: float) -> None:
+    marker = Path(os.environ["CHILD_MARKERS"]) / name
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert time.monotonic() < deadline, f"the parent never wrote {name}"
+        time.sleep(0.1)
 
 
 @pytest.mark.skipif(MODE != "fail", reason="mode")
@@ -32,3 +48,33 @@ def test_applies_a_pipeline(stack):
 def test_applies_a_queue(stack):
     applied = stack("stacks/queue", label="child-queue")
     print(f"CHILD APPLIED {applied.prefix}", flush=True)
+
+
+@pytest.mark.skipif(MODE != "undestroyable", reason="mode")
+def test_applies_a_stack_whose_destroy_fails(stack):
+    applied = stack("undestroyable", label="child-stuck")
+    print(f"CHILD APPLIED {applied.prefix}", flush=True)
+
+
+@pytest.mark.xdist_group("dies")
+@pytest.mark.skipif(MODE != "emulator-dies", reason="mode")
+def test_emulator_dies_under_this_test(stack, aws, harness_target):
+    applied = stack("stacks/queue", {"create_dlq": False}, label="child-dies")
+    mark("dying", harness_target.endpoint or "")
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < 300:  # long polls, until the emulator is killed
+            probes.receive(aws("sqs"), applied["queue_url"], wait=20)
+    except BaseException as error:
+        mark("died", f"{time.time()}\n{error}")
+        raise
+
+
+@pytest.mark.xdist_group("lives")
+@pytest.mark.skipif(MODE != "emulator-dies", reason="mode")
+def test_emulator_dies_elsewhere_and_this_worker_carries_on(stack, aws):
+    applied = stack("stacks/queue", {"create_dlq": False}, label="child-lives")
+    mark("living")
+    await_mark("go", timeout=300)  # the other worker's emulator has been killed by now
+    probes.send(aws("sqs"), applied["queue_url"], "still here")
+    assert probes.receive(aws("sqs"), applied["queue_url"], wait=5).bodies == ["still here"]

@@ -4,7 +4,6 @@ failure paths (failed test, Ctrl-C, SIGKILL, partial apply, rejected variables).
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -108,18 +107,7 @@ def test_ctrl_c_during_a_test_destroys_its_stack(child_run, harness_target) -> N
 
 def test_sigkill_mid_apply_leaves_resources_the_sweeper_removes(child_run, harness_target) -> None:
     child = child_run("pipeline")
-    # Kill once Terraform reports its first created resource, i.e. in the middle of the apply.
-    # ("apply_complete" alone is not enough: data-source reads are reported with it too.)
-    work = Path(child.log).parent / "work" / child.run_id / "logs"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        logs = list(work.glob("*.log")) if work.exists() else []
-        if any("Creation complete after" in p.read_text(errors="replace") for p in logs):
-            break
-        assert child.process.poll() is None, child.output()
-        time.sleep(0.05)
-    else:
-        raise AssertionError("the child never started creating resources")
+    child.wait_for_first_resource()  # in the middle of the apply
     child.kill_tree()
     found = sweeper.find(harness_target, child.run_id)
     assert found, "a killed apply should leave something behind"

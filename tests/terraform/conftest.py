@@ -4,12 +4,31 @@ configuration per process (each xdist worker has its own copy, so workers never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.emulator import start_ministack
 from tests.terraform import tfkit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sts_for_plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sqs-queue module reads the account id at plan (it names its queues' ARNs before
+    they exist); a MiniStack answers that one STS call, and nothing else is contacted."""
+    emulator = start_ministack(tmp_path_factory.mktemp("sts"))
+    previous = os.environ.get("AWS_ENDPOINT_URL_STS")
+    os.environ["AWS_ENDPOINT_URL_STS"] = emulator.endpoint
+    try:
+        yield emulator.endpoint
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_ENDPOINT_URL_STS", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL_STS"] = previous
+        emulator.stop()
 
 
 @pytest.fixture(scope="session")

@@ -224,3 +224,29 @@ def test_invalid_input_fails_at_plan(plan_case, overrides, summary, message):
 @pytest.mark.parametrize("overrides", [c[1] for c in VALID], ids=[c[0] for c in VALID])
 def test_edge_value_plans(plan_case, overrides):
     tfkit.assert_plans(plan_case(FIXTURE, {**BASE, **overrides}))
+
+
+@pytest.mark.parametrize(
+    ("address", "name"),
+    [
+        ("module.under_test.aws_sqs_queue.this", "tfq-base"),
+        ("module.under_test.aws_sqs_queue.dlq[0]", "tfq-base-dlq"),
+    ],
+    ids=["queue", "dlq"],
+)
+def test_each_queue_is_created_with_its_own_tls_only_policy(plan_case, tmp_path, address, name):
+    """In the create call, not a separate policy resource: one provider wait fewer per queue."""
+    plan_file = tmp_path / "tfplan"
+    result = plan_case(FIXTURE, BASE, f"-out={plan_file}")
+    tfkit.assert_plans(result)
+    policy = tfkit.planned_policy(result, plan_file, address)
+    (statement,) = policy["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert statement["Resource"] == f"arn:aws:sqs:us-east-1:000000000000:{name}"
+    planned = [
+        m["change"]["resource"]["resource_type"]
+        for m in result.messages
+        if m.get("type") == "planned_change"
+    ]
+    assert "aws_sqs_queue_policy" not in planned

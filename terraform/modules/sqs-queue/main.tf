@@ -1,16 +1,26 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 locals {
   base_name = trimsuffix(var.name, ".fifo")
   dlq_name  = var.fifo_queue ? "${local.base_name}-dlq.fifo" : "${local.base_name}-dlq"
+
+  # Known before the queues exist, so a queue's own policy is part of its create call.
+  arn_prefix = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
+  queue_arn  = "${local.arn_prefix}:${var.name}"
+  dlq_arn    = "${local.arn_prefix}:${local.dlq_name}"
 
   # SSE-SQS unless a KMS key is given; the reuse period only means something with KMS.
   sqs_managed_sse_enabled           = var.kms_master_key_id == null ? true : null
   kms_data_key_reuse_period_seconds = var.kms_master_key_id == null ? null : var.kms_data_key_reuse_period_seconds
 }
 
-# The queue and its DLQ are independent resources, created (and deleted) in parallel; the redrive
-# policy, the DLQ's redrive-allow policy and the queue policies attach to them afterwards. With
-# the aws provider each SQS create/attach waits ~25 s for attributes to settle and each queue
-# delete ~2 min for the deletion to be seen, so two waves instead of a chain matter.
+# The aws provider waits ~30 s after every SQS create or attribute change until it has read the
+# same attributes six times, so every link of a chain costs that much. Hence: each queue's own
+# policy (deny insecure transport) is set in its create call; the queue and its DLQ are
+# independent and created (and deleted) in parallel; only the redrive policy and the DLQ's
+# redrive-allow policy, which need both queues to exist, come in a second wave.
 resource "aws_sqs_queue" "this" {
   name                              = var.name
   fifo_queue                        = var.fifo_queue
@@ -25,6 +35,7 @@ resource "aws_sqs_queue" "this" {
   sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
   kms_master_key_id                 = var.kms_master_key_id
   kms_data_key_reuse_period_seconds = local.kms_data_key_reuse_period_seconds
+  policy                            = var.deny_insecure_transport ? local.deny_insecure_transport[local.queue_arn] : null
   tags                              = var.tags
 
   lifecycle {
@@ -58,6 +69,7 @@ resource "aws_sqs_queue" "dlq" {
   sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
   kms_master_key_id                 = var.kms_master_key_id
   kms_data_key_reuse_period_seconds = local.kms_data_key_reuse_period_seconds
+  policy                            = var.deny_insecure_transport ? local.deny_insecure_transport[local.dlq_arn] : null
   tags                              = var.tags
 
   lifecycle {
@@ -89,36 +101,19 @@ resource "aws_sqs_queue_redrive_policy" "this" {
   })
 }
 
-resource "aws_sqs_queue_policy" "this" {
-  count = var.deny_insecure_transport ? 1 : 0
-
-  queue_url = aws_sqs_queue.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "sqs:*"
-      Resource  = aws_sqs_queue.this.arn
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = var.deny_insecure_transport && var.create_dlq ? 1 : 0
-
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "sqs:*"
-      Resource  = aws_sqs_queue.dlq[0].arn
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
+locals {
+  # Per queue ARN: a policy that denies every request made without TLS.
+  deny_insecure_transport = {
+    for arn in [local.queue_arn, local.dlq_arn] : arn => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }]
+    })
+  }
 }

@@ -1,16 +1,16 @@
-# The queue outputs wait for the redrive and queue policies, so that a consumer wired to them
-# (an event source mapping, a producer) never sees the queue before its DLQ is attached.
+# The queue outputs wait for the redrive policies, so that a consumer wired to them (an event
+# source mapping, a producer) never sees the queue before its DLQ is attached.
 
 output "queue_url" {
   description = "URL of the queue."
   value       = aws_sqs_queue.this.url
-  depends_on  = [aws_sqs_queue_redrive_policy.this, aws_sqs_queue_redrive_allow_policy.dlq, aws_sqs_queue_policy.this]
+  depends_on  = [aws_sqs_queue_redrive_policy.this, aws_sqs_queue_redrive_allow_policy.dlq]
 }
 
 output "queue_arn" {
   description = "ARN of the queue."
   value       = aws_sqs_queue.this.arn
-  depends_on  = [aws_sqs_queue_redrive_policy.this, aws_sqs_queue_redrive_allow_policy.dlq, aws_sqs_queue_policy.this]
+  depends_on  = [aws_sqs_queue_redrive_policy.this, aws_sqs_queue_redrive_allow_policy.dlq]
 }
 
 output "queue_name" {
@@ -21,13 +21,13 @@ output "queue_name" {
 output "dlq_url" {
   description = "URL of the dead-letter queue (null when create_dlq = false)."
   value       = one(aws_sqs_queue.dlq[*].url)
-  depends_on  = [aws_sqs_queue_redrive_allow_policy.dlq, aws_sqs_queue_policy.dlq]
+  depends_on  = [aws_sqs_queue_redrive_allow_policy.dlq]
 }
 
 output "dlq_arn" {
   description = "ARN of the dead-letter queue (null when create_dlq = false)."
   value       = one(aws_sqs_queue.dlq[*].arn)
-  depends_on  = [aws_sqs_queue_redrive_allow_policy.dlq, aws_sqs_queue_policy.dlq]
+  depends_on  = [aws_sqs_queue_redrive_allow_policy.dlq]
 }
 
 output "dlq_name" {

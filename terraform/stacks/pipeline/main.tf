@@ -1,14 +1,23 @@
 # producer Lambda -> source queue (with DLQ) -> consumer Lambda (event source mapping) -> sink queue
 
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 locals {
   suffix     = var.fifo ? ".fifo" : ""
   visibility = var.visibility_timeout_seconds != null ? var.visibility_timeout_seconds : 6 * var.consumer_timeout + var.maximum_batching_window_in_seconds
+
+  # The producer is given the source queue by name and ARN, both known at plan, so it is created
+  # while the queues are; only the mapping waits for the queue (and its DLQ) to be ready.
+  source_name = "${var.name_prefix}-src${local.suffix}"
+  source_arn  = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:${local.source_name}"
 }
 
 module "source_queue" {
   source = "../../modules/sqs-queue"
 
-  name                        = "${var.name_prefix}-src${local.suffix}"
+  name                        = local.source_name
   fifo_queue                  = var.fifo
   content_based_deduplication = var.fifo # lets the producer omit dedup_id on FIFO
   visibility_timeout_seconds  = local.visibility
@@ -34,12 +43,12 @@ module "producer" {
   source_dir    = "${path.module}/../functions/producer"
   timeout       = 30
   environment_variables = {
-    QUEUE_URL = module.source_queue.queue_url
+    QUEUE_NAME = local.source_name
   }
   policy_statements = [{
     sid       = "SendToSourceQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [module.source_queue.queue_arn]
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [local.source_arn]
   }]
   tags = var.tags
 }

@@ -1,4 +1,4 @@
-"""Producer: sends the event's messages to QUEUE_URL with SendMessageBatch, 10 per call.
+"""Producer: sends the event's messages to the queue named QUEUE_NAME, 10 per SendMessageBatch.
 
 Event:  {"messages": [{"body": "<str>", "group_id": "..", "dedup_id": "..",
                        "delay_seconds": 0, "attributes": {"name": "string value"}}, ...]}
@@ -17,6 +17,7 @@ import boto3
 BATCH_LIMIT = 10  # SendMessageBatch takes at most 10 entries
 
 _client = None
+_queue_url = None
 
 
 def _sqs():
@@ -24,6 +25,15 @@ def _sqs():
     if _client is None:
         _client = boto3.client("sqs")
     return _client
+
+
+def _url():
+    """The queue is given by name, so the function need not wait for the queue to be created
+    (the stack creates both at once); its URL is looked up on first use."""
+    global _queue_url
+    if _queue_url is None:
+        _queue_url = _sqs().get_queue_url(QueueName=os.environ["QUEUE_NAME"])["QueueUrl"]
+    return _queue_url
 
 
 def _entry(index, message):
@@ -46,7 +56,7 @@ def _entry(index, message):
 
 def handler(event, context):
     messages = (event or {}).get("messages") or []
-    queue_url = os.environ["QUEUE_URL"]
+    queue_url = _url()
     sent, failed = [], []
     for start in range(0, len(messages), BATCH_LIMIT):
         chunk = messages[start : start + BATCH_LIMIT]

@@ -1,4 +1,4 @@
-"""Queue client for the classic three-function demonstration (one queue, QUEUE_URL).
+"""Queue client for the classic three-function demonstration (one queue, named QUEUE_NAME).
 
 {"op": "send", "bodies": ["..", ...]}
     -> {"message_ids": [...]}  (in the order of bodies)
@@ -18,6 +18,7 @@ import boto3
 BATCH_LIMIT = 10  # SendMessageBatch / DeleteMessageBatch take at most 10 entries
 
 _client = None
+_queue_url = None
 
 
 def _sqs():
@@ -25,6 +26,15 @@ def _sqs():
     if _client is None:
         _client = boto3.client("sqs")
     return _client
+
+
+def _url():
+    """The queue is given by name, so the function need not wait for the queue to be created
+    (the stack creates both at once); its URL is looked up on first use."""
+    global _queue_url
+    if _queue_url is None:
+        _queue_url = _sqs().get_queue_url(QueueName=os.environ["QUEUE_NAME"])["QueueUrl"]
+    return _queue_url
 
 
 def _send(queue_url, bodies):
@@ -80,7 +90,7 @@ def _receive(queue_url, event):
 
 def handler(event, context):
     event = event or {}
-    queue_url = os.environ["QUEUE_URL"]
+    queue_url = _url()
     op = event.get("op")
     if op == "send":
         return _send(queue_url, list(event.get("bodies") or []))

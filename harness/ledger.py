@@ -1,0 +1,88 @@
+"""The leftovers ledger: stacks a run could not destroy, kept for `sweep --from-ledger`.
+
+A destroy that still fails after its retries leaves tagged resources on a target that outlives
+the run. The ledger says which run left them, where, and why; the sweeper removes exactly those
+runs' resources later and strikes their entries off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from harness.toolchain import cache_dir
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    run_id: str
+    prefix: str
+    target: str
+    endpoint: str | None
+    region: str
+    workdir: str
+    recorded_at: str
+    error: str
+
+
+def path() -> Path:
+    """`HARNESS_LEDGER`, else `leftovers.jsonl` in the harness cache (outside any work tree)."""
+    explicit = os.environ.get("HARNESS_LEDGER")
+    return Path(explicit) if explicit else cache_dir() / "leftovers.jsonl"
+
+
+def record(entry: LedgerEntry) -> Path:
+    """Append one entry (workers of one run may write at once: the file is locked)."""
+    with _locked("a") as handle:
+        handle.write(json.dumps(dataclasses.asdict(entry)) + "\n")
+    return path()
+
+
+def entries() -> list[LedgerEntry]:
+    if not path().exists():
+        return []
+    with _locked("r") as handle:
+        return _parse(handle.read())
+
+
+def strike(done: Callable[[LedgerEntry], bool]) -> int:
+    """Remove the entries `done` accepts; returns how many were removed."""
+    if not path().exists():
+        return 0
+    with _locked("r+") as handle:
+        every = _parse(handle.read())
+        kept = [entry for entry in every if not done(entry)]
+        handle.seek(0)
+        handle.truncate()
+        handle.writelines(json.dumps(dataclasses.asdict(entry)) + "\n" for entry in kept)
+    return len(every) - len(kept)
+
+
+def _parse(text: str) -> list[LedgerEntry]:
+    known = {f.name for f in dataclasses.fields(LedgerEntry)}
+    parsed = []
+    for line in text.splitlines():
+        if line.strip():
+            data = json.loads(line)
+            data.setdefault("region", "")
+            parsed.append(LedgerEntry(**{k: v for k, v in data.items() if k in known}))
+    return parsed
+
+
+@contextmanager
+def _locked(mode: str) -> Iterator[IO[str]]:
+    ledger = path()
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.open(mode) as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

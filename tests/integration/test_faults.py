@@ -1,0 +1,109 @@
+"""The failure paths, with real processes: an emulator that dies mid-test, a destroy that
+keeps failing on a target that persists, and Ctrl-C during an apply in discard mode."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from harness import ledger, sweeper
+from tests.integration.conftest import REPO, processes_with_env
+
+pytestmark = pytest.mark.emulator
+EMULATOR_DEATH_BUDGET = 10.0  # seconds from the kill to the test's error, not a CLI timeout
+
+
+def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_carry_on(
+    child_run,
+) -> None:
+    child = child_run(
+        "emulator-dies", "-n", "2", "--dist", "loadgroup", "-k", "emulator_dies", own_emulator=True
+    )
+    endpoint = child.await_marker("dying", timeout=300)
+    child.await_marker("living", timeout=300)
+    port = endpoint.rsplit(":", 1)[1]
+    (emulator,) = [
+        p
+        for p in child.process_tree()
+        if "ministack" in p.command and p.environment().get("GATEWAY_PORT") == port
+    ]
+    os.kill(emulator.pid, signal.SIGKILL)
+    killed_at = time.time()
+
+    at, message = child.await_marker("died", timeout=60).split("\n", 1)
+    assert float(at) - killed_at < EMULATOR_DEATH_BUDGET, message
+    assert f"MiniStack at {endpoint} (pid {emulator.pid}) exited with code -9" in message
+    assert "last lines of" in message and "ministack" in message.lower()
+
+    child.mark("go")
+    assert child.wait(timeout=180) == 1, child.output()[-3000:]
+    assert re.search(r"\b1 failed, 1 passed\b", child.output()), child.output()[-3000:]
+
+
+def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
+    child_run, harness_target, monkeypatch
+) -> None:
+    child = child_run("undestroyable", "--terraform-root", "tests/integration/stacks")
+    assert child.wait(timeout=300) == 1, child.output()[-3000:]  # a leftover fails the run
+    output = child.output()
+    assert "failed (attempt 3/3)" in output
+    (prefix,) = re.findall(r"CHILD APPLIED (\S+)", output)
+    assert f"LEFTOVER: {prefix} could not be destroyed" in output
+
+    monkeypatch.setenv("HARNESS_LEDGER", str(child.ledger))
+    (entry,) = ledger.entries()
+    assert (entry.run_id, entry.prefix, entry.endpoint) == (
+        child.run_id,
+        prefix,
+        harness_target.endpoint,
+    )
+    assert "refusing to be destroyed" in entry.error
+    left = sweeper.find(harness_target, child.run_id)
+    assert [x.name for x in left] == [f"{prefix}-stuck"]
+
+    swept = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "sweep",
+            "--from-ledger",
+            "--target",
+            "embedded",
+            "--endpoint-url",
+            harness_target.endpoint or "",
+        ],
+        cwd=REPO,
+        env={**os.environ, "HARNESS_LEDGER": str(child.ledger)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert swept.returncode == 0, swept.stderr
+    assert "deleted: sqs queue" in swept.stdout and f"{prefix}-stuck" in swept.stdout
+    assert sweeper.find(harness_target, child.run_id) == []
+    assert ledger.entries() == []  # struck off once its resources were gone
+
+
+def test_ctrl_c_during_an_apply_in_discard_mode_leaves_no_process_behind(child_run) -> None:
+    child = child_run("pipeline", own_emulator=True)  # its own MiniStack: discard by default
+    child.wait_for_first_resource()
+    tree = child.process_tree()
+    commands = " ".join(p.command for p in tree)
+    assert "ministack" in commands and "terraform-provider-aws" in commands, commands
+
+    interrupted_at = time.monotonic()
+    child.process.send_signal(signal.SIGINT)
+    assert child.wait(timeout=60) != 0
+    exit_seconds = time.monotonic() - interrupted_at
+    output = child.output()
+    assert "failed: discarded with the emulator" in output, output[-3000:]
+    assert [p for p in tree if p.alive()] == []
+    assert processes_with_env("HARNESS_RUN_ID", child.run_id) == []
+    assert exit_seconds < 30, f"Ctrl-C took {exit_seconds:.1f}s to end the run"
