@@ -138,15 +138,18 @@ class RunReport:
                 lines.append(f"  {'':8} {'':<{width}}  reason: {s.reason}")
         if self.stacks:
             summary = self.stack_summary()
-            ended = (
-                f"{summary['discarded']} discarded with their emulator"
-                if self.teardown == "discard"
-                else f"{summary['destroyed']} destroyed, "
-                f"destroy median {summary['destroy_median_seconds']} s"
-            )
+            ended = []
+            if summary["discarded"]:
+                ended.append(f"{summary['discarded']} discarded with their emulator")
+            if summary["destroyed"] or self.teardown == "destroy":
+                ended.append(
+                    f"{summary['destroyed']} destroyed, "
+                    f"destroy median {summary['destroy_median_seconds']} s"
+                )
             lines.append(
                 f"  stacks: {summary['applied']} applied, apply median "
-                f"{summary['apply_median_seconds']} s; teardown {self.teardown}: {ended}"
+                f"{summary['apply_median_seconds']} s; teardown {self.teardown}: "
+                + "; ".join(ended)
             )
         lines.append("  leftovers: " + (", ".join(self.leftovers) if self.leftovers else "none"))
         return lines

@@ -83,7 +83,7 @@ def test_partial_apply_is_destroyed_before_the_error_is_raised(
     with pytest.raises(TerraformError, match="local-exec"):
         own.apply("broken", label="partial")
     assert own.live == []
-    assert own.history[-1]["destroyed"] is True
+    assert (own.history[-1].teardown, own.history[-1].ok) == ("destroy", True)
     queues = aws("sqs").list_queues(QueueNamePrefix="hx-").get("QueueUrls", [])
     assert not [q for q in queues if q.endswith("-partial")]
 
