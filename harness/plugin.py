@@ -31,7 +31,15 @@ from harness.report import (
     ScenarioResult,
     evidence_from_properties,
 )
-from harness.stacks import AppliedStack, Run, StackManager, StackRecord, new_run_id, utc_now
+from harness.stacks import (
+    AppliedStack,
+    ApplySlots,
+    Run,
+    StackManager,
+    StackRecord,
+    new_run_id,
+    utc_now,
+)
 from harness.targets import Target, resolve_target, resolve_teardown, verify_target
 
 TITLE_KEY = "harness_title"
@@ -300,10 +308,21 @@ def stack_manager(
         harness_run,
         terraform_root,
         teardown=pytestconfig.stash[teardown_key],
+        slots=ApplySlots(harness_run.directory / "apply-slots", _apply_slots()),
     )
     pytestconfig.stash[manager_key] = manager
     yield manager
     manager.destroy_all()  # before the emulator (a fixture this one uses) is stopped
+
+
+def _apply_slots() -> int:
+    raw = os.environ.get("HARNESS_APPLY_SLOTS", "0")
+    if not raw.isdigit():
+        raise HarnessError(
+            f"HARNESS_APPLY_SLOTS={raw!r} is not a whole number.",
+            fix="set it to how many applies may start at once (0: no limit), or unset it.",
+        )
+    return int(raw)
 
 
 StackFactory = Callable[..., AppliedStack]

@@ -82,6 +82,17 @@ class Result:
                 return {k: v for k, v in summary.items() if isinstance(v, int)}
         return {}
 
+    def outputs(self) -> dict[str, Any] | None:
+        """Output values from the CLI's own `outputs` event (an apply ends with one); None when
+        there is none or a value is withheld there (sensitive outputs carry no value)."""
+        for event in reversed(self.events):
+            if event.get("type") == "outputs":
+                items = event.get("outputs") or {}
+                if all("value" in item for item in items.values()):
+                    return {name: item["value"] for name, item in items.items()}
+                return None
+        return None
+
 
 class Runner:
     """Runs CLI commands in one working directory with one environment."""

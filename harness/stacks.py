@@ -12,6 +12,7 @@ dropped (the destroy of every stack is proven separately, in `make test`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -20,17 +21,17 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from harness import ledger
 from harness.errors import HarnessError
 from harness.progress import format_seconds, say
-from harness.runner import Runner, TerraformError
+from harness.runner import Callback, Result, Runner, TerraformError
 from harness.targets import Target
 from harness.toolchain import Toolchain
 
@@ -151,6 +152,7 @@ class StackManager:
     _pending: list[Future[None]] = field(default_factory=list)
     _runners: list[Runner] = field(default_factory=list)
     lost: Callable[[], BaseException] | None = None
+    slots: ApplySlots = field(default_factory=lambda: ApplySlots(None, 0))
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="destroy")
     )
@@ -191,9 +193,13 @@ class StackManager:
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
         try:
-            runner.init()
-            resources = self._apply_within_cap(runner)
-            outputs = runner.outputs()
+            with self.slots.held() as release:
+                runner.init()
+                result = self._apply_within_cap(runner, on_event=release.on_first_change)
+            resources = result.changes("apply").get("add", 0)
+            outputs = result.outputs()
+            if outputs is None:  # a sensitive output: only `output -json` has its value
+                outputs = runner.outputs()
         except BaseException:
             applied = AppliedStack(
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
@@ -328,20 +334,74 @@ class StackManager:
             self.release(applied)
         return self.wait_for_destroys()
 
-    def _apply_within_cap(self, runner: Runner) -> int:
+    def _apply_within_cap(self, runner: Runner, on_event: Callback | None = None) -> Result:
         """Apply; under a resource cap, plan first and refuse a plan that would exceed it."""
         if self.target.max_resources is None:
-            result = runner.apply()
-            return result.changes("apply").get("add", 0)
+            return runner.apply(on_event=on_event)
         planned = runner.plan().changes("plan").get("add", 0)
         total = reserve_resources(self.run, planned, self.target.max_resources)
         say(f"resource cap: {total}/{self.target.max_resources} used by run {self.run.id}")
-        return runner.apply(plan_file="tfplan").changes("apply").get("add", 0)
+        return runner.apply(plan_file="tfplan", on_event=on_event)
 
     def _working_copy(self, prefix: str) -> Path:
         copy = self.run.directory / "stacks" / prefix / self.terraform_root.name
         shutil.copytree(self.terraform_root, copy, ignore=IGNORED_IN_COPIES, symlinks=True)
         return copy
+
+
+class ApplySlots:
+    """At most `count` applies of a run (all its workers) in their CPU-bound start at once.
+
+    An apply burns CPU for a few seconds (the CLI and several provider processes start and load
+    the provider schema, then the plan), then mostly waits on the provider's polls. When every
+    worker starts at the same second on a small machine, all of them crawl through that start
+    together; with slots, they go through it a few at a time. 0 means no limit.
+    """
+
+    def __init__(self, directory: Path | None, count: int) -> None:
+        self.directory = directory
+        self.count = count if directory is not None else 0
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[SlotRelease]:
+        """A slot until the first resource change starts (`on_first_change`) or the block ends."""
+        handle = self._acquire() if self.count > 0 else None
+        release = SlotRelease(handle)
+        try:
+            yield release
+        finally:
+            release()
+
+    def _acquire(self) -> IO[str]:
+        assert self.directory is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:
+            for slot in range(self.count):
+                handle = (self.directory / f"slot-{slot}.lock").open("w")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return handle
+                except BlockingIOError:
+                    handle.close()
+            time.sleep(0.05)
+
+
+class SlotRelease:
+    """Releases an apply slot once (the lock goes with the file handle)."""
+
+    def __init__(self, handle: IO[str] | None) -> None:
+        self.handle = handle
+
+    def __call__(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def on_first_change(self, event: dict[str, Any]) -> None:
+        """Runner callback: the start is over once a managed resource starts changing."""
+        hook = event.get("hook") or {}
+        if event.get("type") == "apply_start" and hook.get("action") != "read":
+            self()
 
 
 def reserve_resources(run: Run, count: int, cap: int) -> int:

@@ -26,14 +26,14 @@ def await_mark(name: str, timeout: float) -> None:
 
 @pytest.mark.skipif(MODE != "fail", reason="mode")
 def test_applies_then_fails(stack):
-    applied = stack("stacks/queue", {"create_dlq": True}, label="child-fail")
+    applied = stack("stacks/queue", {"create_dlq": False}, label="child-fail")
     print(f"CHILD APPLIED {applied.prefix}", flush=True)
     raise AssertionError("this test fails on purpose; teardown must still destroy")
 
 
 @pytest.mark.skipif(MODE != "wait", reason="mode")
 def test_applies_then_waits_for_interrupt(stack):
-    applied = stack("stacks/queue", label="child-wait")
+    applied = stack("stacks/queue", {"create_dlq": False}, label="child-wait")
     print(f"CHILD APPLIED {applied.prefix}", flush=True)
     time.sleep(300)
 

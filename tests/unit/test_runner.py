@@ -84,3 +84,14 @@ def test_timeout_interrupts_the_cli_and_says_so(tmp_path: Path) -> None:
     runner = Runner(script, tmp_path, {}, tmp_path / "l", timeout=0.5)
     with pytest.raises(TerraformError, match=r"timed out after [01]s"):
         runner.apply()
+
+
+def test_outputs_come_from_the_apply_outputs_event_unless_one_is_withheld() -> None:
+    from harness.runner import Result
+
+    planned = {"type": "outputs", "outputs": {"url": {"sensitive": False, "type": "string"}}}
+    applied = {"type": "outputs", "outputs": {"url": {"sensitive": False, "value": "http://q"}}}
+    assert Result(events=[planned, applied]).outputs() == {"url": "http://q"}
+    secret = {"type": "outputs", "outputs": {"key": {"sensitive": True, "type": "string"}}}
+    assert Result(events=[secret]).outputs() is None
+    assert Result(events=[]).outputs() is None

@@ -5,7 +5,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness.stacks import AppliedStack, Run, StackManager
+from harness.stacks import AppliedStack, ApplySlots, Run, StackManager
 from harness.targets import resolve_target
 
 
@@ -66,3 +66,35 @@ def test_discard_mode_drops_the_state_and_records_it_without_destroying(tmp_path
     assert applied.destroyed and manager.live == []
     assert not copy.exists()
     assert [(h.teardown, h.ok) for h in manager.history] == [("discard", True)]
+
+
+def test_apply_slots_let_one_start_at_a_time_until_its_first_change(tmp_path: Path) -> None:
+    slots = ApplySlots(tmp_path / "slots", 1)
+    order: list[str] = []
+    first_holds = threading.Event()
+
+    def second() -> None:
+        first_holds.wait()
+        with slots.held():
+            order.append("second started")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with slots.held() as release:
+        first_holds.set()
+        time.sleep(0.3)  # the second apply is waiting for the slot meanwhile
+        order.append("first planned")
+        release.on_first_change({"type": "apply_start", "hook": {"action": "read"}})
+        time.sleep(0.3)  # a data source read is still part of the start
+        order.append("first reads data")
+        release.on_first_change({"type": "apply_start", "hook": {"action": "create"}})
+        thread.join(timeout=5)
+        order.append("first still applying")
+    assert order == ["first planned", "first reads data", "second started", "first still applying"]
+
+
+def test_no_slots_means_no_waiting(tmp_path: Path) -> None:
+    slots = ApplySlots(tmp_path / "slots", 0)
+    with slots.held(), slots.held():
+        pass
+    assert not (tmp_path / "slots").exists()
