@@ -316,7 +316,9 @@ def stack_manager(
 
 
 def _apply_slots() -> int:
-    raw = os.environ.get("HARNESS_APPLY_SLOTS", "0")
+    """One apply start per core unless told otherwise: on 2 cores, 2 slots took the suite's
+    wall from 104.5 s to 100.7 s (median of 3 paired runs) and the apply median from 74 to 60 s."""
+    raw = os.environ.get("HARNESS_APPLY_SLOTS") or str(os.cpu_count() or 0)
     if not raw.isdigit():
         raise HarnessError(
             f"HARNESS_APPLY_SLOTS={raw!r} is not a whole number.",
