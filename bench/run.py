@@ -6,7 +6,7 @@
    else running) + the longest inherent wait of any scenario (from the suite's report). The
    ratio wall / F says how close the suite comes to the time of the behaviour it proves.
 3. Destroy through the provider: the pipeline stack alone, and every stack of the destroy run.
-4. Apply under load (13 scenarios at once on the machine) against the same stack alone.
+4. Apply under load (the suite's stacks applied at once) against the same stack alone.
 5. The three-function demonstration as a one-test run: its total wall time against the time of
    its behaviour (the test body).
 6. Throughput: 1,000 messages through the SQS -> Lambda mapping, with zero loss.
@@ -86,7 +86,8 @@ def suite(mode: str) -> dict[str, Any]:
 
 
 def demonstration() -> dict[str, Any]:
-    """The three-function demonstration alone, as one pytest run in the default mode."""
+    """The three-function demonstration alone, as one pytest run in the default mode. Its
+    behaviour is the test body less the apply of its stack (which the body starts)."""
     report = REPORTS / "bench-demo.json"
     wall, code = timed(
         [
@@ -101,12 +102,14 @@ def demonstration() -> dict[str, Any]:
         ],
         REPORTS / "bench-demo.log",
     )
-    (scenario,) = json.loads(report.read_text())["scenarios"]
+    data = json.loads(report.read_text())
+    (scenario,) = data["scenarios"]
+    behaviour = scenario["seconds"] - sum(s["apply_seconds"] for s in data["stacks"])
     return {
         "total_seconds": round(wall, 1),
         "exit_code": code,
-        "behaviour_seconds": round(scenario["seconds"], 2),
-        "total_over_behaviour": round(wall / scenario["seconds"], 2),
+        "behaviour_seconds": round(behaviour, 2),
+        "total_over_behaviour": round(wall / behaviour, 2),
     }
 
 
