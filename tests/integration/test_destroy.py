@@ -17,10 +17,31 @@ from tests.integration.conftest import REPO
 
 pytestmark = pytest.mark.emulator
 TERRAFORM = REPO / "terraform"
-# Inputs for stacks with required variables; every other stack applies with its defaults.
+# Inputs for stacks with required variables; every other stack applies with its defaults. The
+# queues also carry the module's settings that depend on the provider release (the 1 MiB message
+# size arrived in hashicorp/aws 6.9.0) and on FIFO, so the pinned provider is seen to apply them.
 INPUTS = {
     "stacks/queues": {
-        "queues": {"plain": {}, "with-dlq": {"create_dlq": True}, "ordered": {"fifo": True}}
+        "queues": {
+            "plain": {},
+            "with-dlq": {"create_dlq": True, "max_receive_count": 3},
+            "big": {"max_message_size": 1048576},
+            "ordered": {
+                "fifo": True,
+                "content_based_deduplication": True,
+                "deduplication_scope": "messageGroup",
+                "fifo_throughput_limit": "perMessageGroupId",
+            },
+        }
+    },
+}
+APPLIED_ATTRIBUTES = {  # what SQS reports for those settings after the apply
+    "big": {"MaximumMessageSize": "1048576"},
+    "ordered": {
+        "FifoQueue": "true",
+        "ContentBasedDeduplication": "true",
+        "DeduplicationScope": "messageGroup",
+        "FifoThroughputLimit": "perMessageGroupId",
     },
 }
 
@@ -45,6 +66,11 @@ def test_stack_applies_then_destroys_to_nothing(
 
     assert applied.resources > 0
     assert remaining(), "the sweeper must see what the apply made, or 'nothing' proves nothing"
+    if path == "stacks/queues":
+        for key, expected in APPLIED_ATTRIBUTES.items():
+            url = applied["queues"][key]["url"]
+            attributes = aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+            assert {k: attributes["Attributes"].get(k) for k in expected} == expected, key
     stack_manager.destroy(applied)
     assert stack_manager.history[-1].teardown == "destroy" and stack_manager.history[-1].ok
     assert remaining() == []

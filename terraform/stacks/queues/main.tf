@@ -9,6 +9,9 @@ module "queue" {
   name                        = "${var.name_prefix}-${each.key}${each.value.fifo ? ".fifo" : ""}"
   fifo_queue                  = each.value.fifo
   content_based_deduplication = each.value.content_based_deduplication
+  deduplication_scope         = each.value.deduplication_scope
+  fifo_throughput_limit       = each.value.fifo_throughput_limit
+  max_message_size            = each.value.max_message_size
   visibility_timeout_seconds  = each.value.visibility_timeout_seconds
   receive_wait_time_seconds   = each.value.receive_wait_time_seconds
   delay_seconds               = each.value.delay_seconds

@@ -7,6 +7,9 @@ variable "queues" {
     max_receive_count           = optional(number, 5)
     create_dlq                  = optional(bool, false)
     content_based_deduplication = optional(bool, false)
+    deduplication_scope         = optional(string)
+    fifo_throughput_limit       = optional(string)
+    max_message_size            = optional(number, 262144)
   }))
   nullable    = false
   description = "One queue per key, named <name_prefix>-<key>(.fifo); the sqs-queue module validates each value against the SQS limits."
