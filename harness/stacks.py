@@ -192,9 +192,11 @@ class StackManager:
             self._runners.append(runner)
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
+        applying = False  # until then nothing can exist on the target
         try:
             with self.slots.held() as release:
                 runner.init()
+                applying = True
                 result = self._apply_within_cap(runner, on_event=release.on_first_change)
             resources = result.changes("apply").get("add", 0)
             outputs = result.outputs()
@@ -205,7 +207,9 @@ class StackManager:
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
             applied.apply_started_at = started_at
-            if self.teardown == "discard":
+            if not applying:
+                self.discard(applied)  # interrupted while waiting for a slot, or init failed
+            elif self.teardown == "discard":
                 say(f"apply of {prefix} failed: discarded with the emulator")
                 self.discard(applied)
             else:
