@@ -53,6 +53,7 @@ def timed(command: list[str], log: Path) -> tuple[float, int]:
 def suite(mode: str) -> dict[str, Any]:
     """`make test-local TEARDOWN=<mode>`: its wall time and what its report says."""
     reports = REPORTS / f"bench-{mode}"
+    (reports / "e2e-report.json").unlink(missing_ok=True)  # never a figure from an older run
     wall, code = timed(
         ["make", "test-local", f"TEARDOWN={mode}", f"REPORTS={reports}"], reports / "output.log"
     )
@@ -89,6 +90,7 @@ def demonstration() -> dict[str, Any]:
     """The three-function demonstration alone, as one pytest run in the default mode. Its
     behaviour is the test body less the apply of its stack (which the body starts)."""
     report = REPORTS / "bench-demo.json"
+    report.unlink(missing_ok=True)  # never a figure from an older run
     wall, code = timed(
         [
             sys.executable,

@@ -91,7 +91,7 @@ def _sweep(args: argparse.Namespace) -> int:
     target = resolve_target(
         args.target, args.endpoint_url, args.aws_region, args.aws_account_allowlist
     )
-    if target.endpoint is None and target.name == "embedded":
+    if target.started_by_harness:
         say(
             "the embedded emulator keeps no state after its run ends: nothing to sweep "
             "(pass --endpoint-url to sweep a running emulator)"
@@ -111,7 +111,8 @@ def _sweep(args: argparse.Namespace) -> int:
         found, failed = sweeper.sweep(target, run_id, older_than, dry_run=args.dry_run)
         selected += found
         failures += failed
-        if args.from_ledger and not args.dry_run and not failed:
+        gone = not failed and not sweeper.find(target, run_id)  # nothing left, of any age
+        if args.from_ledger and not args.dry_run and gone:
             ledger.strike(lambda e, r=run_id: e.run_id == r and _same_place(e, target))
     for leftover in selected:
         print(f"{verb}: {leftover.describe()}")

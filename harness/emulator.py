@@ -55,8 +55,7 @@ class Emulator:
         return EmulatorDied(
             f"{self.name} at {self.endpoint} (pid {self.process.pid}) exited with code "
             f"{self.process.returncode} during the run; everything applied to it is gone.",
-            details=f"last lines of {self.log_path}:\n"
-            + tail(self.log_path.read_text(errors="replace"), 15),
+            details=f"last lines of {self.log_path}:\n" + tail(_last_bytes(self.log_path), 15),
             fix="read the emulator log; a kill from outside (OOM killer, a stray `pkill`) shows "
             "no error there. Other workers' emulators are not affected.",
         )
@@ -73,6 +72,13 @@ class Emulator:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+def _last_bytes(path: Path, size: int = 16384) -> str:
+    """The end of a log that may be long, without reading all of it."""
+    with path.open("rb") as log:
+        log.seek(max(log.seek(0, os.SEEK_END) - size, 0))
+        return log.read().decode(errors="replace")
 
 
 def free_port() -> int:

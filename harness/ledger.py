@@ -38,10 +38,14 @@ def path() -> Path:
     return Path(explicit) if explicit else cache_dir() / "leftovers.jsonl"
 
 
-def record(entry: LedgerEntry) -> Path:
-    """Append one entry (workers of one run may write at once: the file is locked)."""
-    with _locked("a") as handle:
-        handle.write(json.dumps(dataclasses.asdict(entry)) + "\n")
+def record(entry: LedgerEntry) -> Path | None:
+    """Append one entry (workers of one run may write at once: the file is locked); None when
+    the ledger cannot be written (the caller's own error matters more than this one)."""
+    try:
+        with _locked("a") as handle:
+            handle.write(json.dumps(dataclasses.asdict(entry)) + "\n")
+    except OSError:
+        return None
     return path()
 
 
@@ -57,23 +61,27 @@ def strike(done: Callable[[LedgerEntry], bool]) -> int:
     if not path().exists():
         return 0
     with _locked("r+") as handle:
-        every = _parse(handle.read())
-        kept = [entry for entry in every if not done(entry)]
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+        kept = [line for line in lines if (entry := _entry(line)) is None or not done(entry)]
         handle.seek(0)
         handle.truncate()
-        handle.writelines(json.dumps(dataclasses.asdict(entry)) + "\n" for entry in kept)
-    return len(every) - len(kept)
+        handle.writelines(line + "\n" for line in kept)  # unreadable lines stay, for a person
+    return len(lines) - len(kept)
 
 
 def _parse(text: str) -> list[LedgerEntry]:
+    """The readable entries (a writer killed mid-line leaves one that is not)."""
+    return [entry for line in text.splitlines() if (entry := _entry(line)) is not None]
+
+
+def _entry(line: str) -> LedgerEntry | None:
     known = {f.name for f in dataclasses.fields(LedgerEntry)}
-    parsed = []
-    for line in text.splitlines():
-        if line.strip():
-            data = json.loads(line)
-            data.setdefault("region", "")
-            parsed.append(LedgerEntry(**{k: v for k, v in data.items() if k in known}))
-    return parsed
+    try:
+        data = json.loads(line)
+        data.setdefault("region", "")
+        return LedgerEntry(**{k: v for k, v in data.items() if k in known})
+    except (ValueError, TypeError):
+        return None
 
 
 @contextmanager

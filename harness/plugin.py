@@ -23,6 +23,7 @@ import pytest
 from harness import emulator as emulator_mod
 from harness import toolchain as toolchain_mod
 from harness.errors import HarnessError
+from harness.interrupts import EMULATOR_DIED
 from harness.probes import ConditionTimeout
 from harness.report import (
     EVIDENCE_KEY,
@@ -45,6 +46,7 @@ from harness.targets import Target, resolve_target, resolve_teardown, verify_tar
 TITLE_KEY = "harness_title"
 target_key = pytest.StashKey[Target]()
 teardown_key = pytest.StashKey[str]()
+ephemeral_key = pytest.StashKey[bool]()
 report_key = pytest.StashKey[RunReport]()
 manager_key = pytest.StashKey[StackManager]()
 evidence_key = pytest.StashKey[Evidence]()
@@ -114,6 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from error
     config.stash[target_key] = target
     config.stash[teardown_key] = teardown
+    config.stash[ephemeral_key] = target.started_by_harness
     if not _is_worker(config):
         # One run id for the controller and every xdist worker it spawns (they inherit env).
         os.environ.setdefault("HARNESS_RUN_ID", new_run_id())
@@ -158,7 +161,8 @@ class EmulatorGuard:
     test of this worker that needs the target. Other workers have their own emulators.
 
     The emulator is watched from a thread; the test runs in the main thread, so the watcher
-    sends SIGUSR1 to it and the handler raises there, interrupting any wait or CLI command.
+    sends it `interrupts.EMULATOR_DIED` (SIGUSR1) and the handler raises there, interrupting any
+    wait or CLI command (code that must finish what it started defers it: `shielded()`).
     """
 
     def __init__(self, config: pytest.Config, emulator: emulator_mod.Emulator) -> None:
@@ -167,7 +171,7 @@ class EmulatorGuard:
         self.dead = False
         self.armed = False
         self._main = threading.main_thread().ident
-        self._previous = signal.signal(signal.SIGUSR1, self._on_signal)
+        self._previous = signal.signal(EMULATOR_DIED, self._on_signal)
         emulator.watch(self._on_death)
 
     def check(self) -> None:
@@ -175,7 +179,7 @@ class EmulatorGuard:
             raise self.emulator.died()
 
     def uninstall(self) -> None:
-        signal.signal(signal.SIGUSR1, self._previous)
+        signal.signal(EMULATOR_DIED, self._previous)
 
     def _on_death(self, emulator: emulator_mod.Emulator) -> None:
         self.dead = True
@@ -183,7 +187,7 @@ class EmulatorGuard:
         if manager is not None:
             manager.target_lost(emulator.died)
         if self.armed and self._main is not None:
-            signal.pthread_kill(self._main, signal.SIGUSR1)
+            signal.pthread_kill(self._main, EMULATOR_DIED)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.armed:
@@ -200,6 +204,9 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    guard = item.config.stash.get(guard_key, None)
+    if guard is not None and "harness_target" in getattr(item, "fixturenames", ()):
+        guard.check()  # it died between this test's setup and its body
     return (yield from _armed(item))
 
 
@@ -248,9 +255,13 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
         yield target
     finally:
         if started:
-            started.stop()
-            pytestconfig.stash[guard_key].uninstall()
-            del pytestconfig.stash[guard_key]
+            guard = pytestconfig.stash[guard_key]
+            guard.armed = False  # stopping it is not a death
+            try:
+                started.stop()
+            finally:
+                guard.uninstall()
+                del pytestconfig.stash[guard_key]
 
 
 def _wait_for_endpoint(target: Target, timeout: float = 30.0) -> None:
@@ -308,6 +319,7 @@ def stack_manager(
         harness_run,
         terraform_root,
         teardown=pytestconfig.stash[teardown_key],
+        ephemeral=pytestconfig.stash[ephemeral_key],
         slots=ApplySlots(harness_run.directory / "apply-slots", _apply_slots()),
     )
     pytestconfig.stash[manager_key] = manager

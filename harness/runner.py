@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, tail
+from harness.interrupts import shielded
 
 DEFAULT_TIMEOUT = 900.0
 
@@ -162,24 +163,25 @@ class Runner:
         with self.log_path.open("a") as log:
             log.write(f"\n$ {command}   (in {self.workdir})\n")
             log.flush()
-            process = subprocess.Popen(
-                [str(self.cli), *args],
-                cwd=self.workdir,
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
-            )
-            self._process = process
             timed_out = threading.Event()
+            with shielded():  # started and watched, or not started at all
+                process = subprocess.Popen(
+                    [str(self.cli), *args],
+                    cwd=self.workdir,
+                    env=self.env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
+                )
+                self._process = process
 
-            def on_timeout() -> None:
-                timed_out.set()
-                _interrupt_then_kill(process, self.interrupt_grace)
+                def on_timeout() -> None:
+                    timed_out.set()
+                    _interrupt_then_kill(process, self.interrupt_grace)
 
-            timer = threading.Timer(self.timeout, on_timeout)
-            timer.start()
+                timer = threading.Timer(self.timeout, on_timeout)
+                timer.start()
             plain: list[str] = []
             try:
                 assert process.stdout is not None
@@ -198,7 +200,8 @@ class Runner:
             except KeyboardInterrupt:
                 # The CLI runs in its own session, so pass Ctrl-C on and let it save state;
                 # the caller's teardown then destroys what was created.
-                _interrupt_then_kill(process, self.interrupt_grace)
+                with shielded():
+                    _interrupt_then_kill(process, self.interrupt_grace)
                 raise
             except BaseException:
                 _kill_group(process)  # e.g. its target died: there is nothing left to save

@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from harness import ledger
 from harness.errors import HarnessError
+from harness.interrupts import shielded
 from harness.progress import format_seconds, say
 from harness.runner import Callback, Result, Runner, TerraformError
 from harness.targets import Target
@@ -143,6 +144,7 @@ class StackManager:
     run: Run
     terraform_root: Path
     teardown: str = "destroy"
+    ephemeral: bool = False  # the target is the run's own emulator: no ledger entry can help
     timeout: float = 900.0
     live: list[AppliedStack] = field(default_factory=list)
     history: list[StackRecord] = field(default_factory=list)
@@ -202,7 +204,7 @@ class StackManager:
             outputs = result.outputs()
             if outputs is None:  # a sensitive output: only `output -json` has its value
                 outputs = runner.outputs()
-        except BaseException:
+        except BaseException as error:
             applied = AppliedStack(
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
@@ -215,6 +217,8 @@ class StackManager:
             else:
                 say(f"apply of {prefix} failed: destroying what it created")
                 self.destroy(applied)
+            if self.lost is not None and isinstance(error, TerraformError):
+                raise self.lost() from error  # the CLI failed because its target died
             raise
         applied = AppliedStack(
             stack,
@@ -234,6 +238,8 @@ class StackManager:
 
     def release(self, applied: AppliedStack) -> None:
         """A test is done with `applied`: destroy it in the background, or discard it."""
+        if applied.destroying:
+            return  # its destroy is under way; it records itself
         if self.teardown == "discard":
             self.discard(applied)
         else:
@@ -250,6 +256,9 @@ class StackManager:
         started = time.monotonic()
         error: BaseException | None = None
         for attempt in range(1, DESTROY_ATTEMPTS + 1):
+            if self.lost is not None:  # the emulator died: everything on it went with it
+                self._finish(applied, "discard", time.monotonic() - started, ok=True)
+                return
             try:
                 applied.runner.destroy()
                 error = None
@@ -262,7 +271,10 @@ class StackManager:
         if error is not None:
             self._finish(applied, "destroy", seconds, ok=False)
             say(f"destroy of {applied.prefix} FAILED")
-            record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
+            if self.ephemeral:
+                say(f"{applied.prefix} stays on the run's own emulator until it stops")
+            else:
+                record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
             error.prefix = applied.prefix  # type: ignore[attr-defined]
             raise error
         self._finish(applied, "destroy", seconds, ok=True)
@@ -281,7 +293,7 @@ class StackManager:
             teardown_seconds=seconds,
             ok=ok,
         )
-        with self._lock:
+        with shielded(), self._lock:
             if applied in self.live:
                 self.live.remove(applied)
             if applied.runner in self._runners:
@@ -369,8 +381,8 @@ class ApplySlots:
     @contextlib.contextmanager
     def held(self) -> Iterator[SlotRelease]:
         """A slot until the first resource change starts (`on_first_change`) or the block ends."""
-        handle = self._acquire() if self.count > 0 else None
-        release = SlotRelease(handle)
+        with shielded():  # a slot taken is a slot that will be released
+            release = SlotRelease(self._acquire() if self.count > 0 else None)
         try:
             yield release
         finally:
@@ -443,7 +455,8 @@ def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error:
             error=error[-2000:],
         )
     )
-    say(f"LEFTOVER: {prefix} could not be destroyed; recorded in {where} for the sweeper")
+    kept = f"recorded in {where}" if where else f"NOT recorded (cannot write {ledger.path()})"
+    say(f"LEFTOVER: {prefix} could not be destroyed; {kept} for the sweeper")
 
 
 def _tag_value(text: str) -> str:

@@ -72,7 +72,8 @@ def test_stack_applies_then_destroys_to_nothing(
             attributes = aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
             assert {k: attributes["Attributes"].get(k) for k in expected} == expected, key
     stack_manager.destroy(applied)
-    assert stack_manager.history[-1].teardown == "destroy" and stack_manager.history[-1].ok
+    (record,) = [r for r in stack_manager.history if r.prefix == applied.prefix]
+    assert (record.teardown, record.ok) == ("destroy", True)
     assert remaining() == []
 
 

@@ -41,3 +41,17 @@ def test_entries_written_before_the_region_field_still_read(
     (tmp_path / "ledger.jsonl").write_text(old)
     monkeypatch.setenv("HARNESS_LEDGER", str(tmp_path / "ledger.jsonl"))
     assert ledger.entries()[0].region == ""
+
+
+def test_a_line_cut_short_by_a_killed_writer_is_skipped_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_LEDGER", str(tmp_path / "ledger.jsonl"))
+    ledger.record(entry("aaa111"))
+    with (tmp_path / "ledger.jsonl").open("a") as handle:
+        handle.write('{"run_id": "bbb2\n')
+    ledger.record(entry("ccc333"))
+    assert [e.run_id for e in ledger.entries()] == ["aaa111", "ccc333"]
+    assert ledger.strike(lambda e: e.run_id == "aaa111") == 1
+    assert '{"run_id": "bbb2' in (tmp_path / "ledger.jsonl").read_text()
+    assert [e.run_id for e in ledger.entries()] == ["ccc333"]

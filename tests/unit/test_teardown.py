@@ -5,6 +5,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from harness.stacks import AppliedStack, ApplySlots, Run, StackManager
 from harness.targets import resolve_target
 
@@ -98,3 +100,26 @@ def test_no_slots_means_no_waiting(tmp_path: Path) -> None:
     with slots.held(), slots.held():
         pass
     assert not (tmp_path / "slots").exists()
+
+
+class EmulatorGone(Exception):
+    pass
+
+
+def test_after_the_emulator_is_lost_a_destroy_becomes_a_discard(tmp_path: Path) -> None:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+    workdir = tmp_path / "stacks" / "hx-abc123-m-t-1" / "terraform" / "stacks" / "queue"
+    workdir.mkdir(parents=True)
+    applied = AppliedStack(
+        "stacks/queue", "hx-abc123-m-t-1", {}, {}, workdir, NoDestroyRunner(), 1.0, 3
+    )  # type: ignore[arg-type]
+    manager.live.append(applied)
+
+    manager.target_lost(lambda: EmulatorGone("MiniStack exited"))
+    manager.destroy(applied)  # no CLI call against the dead endpoint, no ledger entry
+
+    assert [(h.teardown, h.ok) for h in manager.history] == [("discard", True)]
+    assert manager.leftovers == [] and manager.teardown == "discard"
+    with pytest.raises(EmulatorGone, match="MiniStack exited"):
+        manager.apply("stacks/queue")  # refused before anything runs
