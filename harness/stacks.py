@@ -308,9 +308,9 @@ class StackManager:
         """Start destroying in the background and return at once (None if a destroy of this
         stack is already under way: two destroys of one state would fight over its lock).
 
-        The AWS provider waits for SQS deletes to be seen 15 times in a row (about 2 minutes per
-        queue, on AWS and emulators alike); a test need not sit through that. `wait_for_destroys`
-        collects every outcome before the session ends.
+        The AWS provider waits for SQS deletes to be seen 15 times in a row (about 30 s per
+        queue with the pinned release, on AWS and emulators alike); a test need not sit through
+        that. `wait_for_destroys` collects every outcome before the session ends.
         """
         with self._lock:
             if applied.destroying:
