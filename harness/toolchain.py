@@ -69,9 +69,9 @@ class ProviderPin:
 # suffix) and serves no hashicorp pseudo-version here; it does serve the Crossplane fork that
 # tracks upstream, whose module path and main package are hashicorp's own. That fork is not in
 # the checksum database, hence the pinned sum. Not 6.34.0 or later without the fix (#48722):
-# from 6.34.0 every SQS queue delete waits ~155 s (hashicorp/terraform-provider-aws#48682), and the fork commits that
-# would carry the fix (merged 2026-07-01) are not served. 6.13.0 predates the regression and has
-# everything the modules use (1 MiB max_message_size came in 6.9.0).
+# from 6.34.0 every SQS queue delete waits ~155 s (hashicorp/terraform-provider-aws#48682),
+# and the fork commits that would carry the fix (merged 2026-07-01) are not served. 6.13.0
+# predates the regression and has everything the modules use (1 MiB messages came in 6.9.0).
 AWS = ProviderPin(
     type="aws",
     release="6.13.0",
