@@ -43,16 +43,16 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 venv: $(BIN)/.installed ## create the Python venv
 
 bootstrap: venv ## obtain the Terraform CLI and providers (builds them offline; cached)
-	$(BIN)/python -m harness bootstrap
+	$(BIN)/python -m sqs_lambda_harness bootstrap
 
 lint: venv ## ruff and terraform fmt checks
-	$(BIN)/ruff check harness tests bench
-	$(BIN)/ruff format --check harness tests bench
+	$(BIN)/ruff check sqs_lambda_harness tests bench
+	$(BIN)/ruff format --check sqs_lambda_harness tests bench
 
 fmt: venv ## format Python and HCL in place
-	$(BIN)/ruff format harness tests bench
-	$(BIN)/ruff check --fix harness tests bench
-	$$($(BIN)/python -c 'from harness.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
+	$(BIN)/ruff format sqs_lambda_harness tests bench
+	$(BIN)/ruff check --fix sqs_lambda_harness tests bench
+	$$($(BIN)/python -c 'from sqs_lambda_harness.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
 
 checkov: venv ## security scan of the reusable modules
 	$(BIN)/checkov --directory terraform/modules --framework terraform --quiet --compact --skip-download
@@ -92,7 +92,7 @@ bench: bootstrap ## make test-local per teardown mode against the floor, destroy
 	$(BIN)/python bench/run.py
 
 sweep: venv ## delete leftovers on a target: make sweep ARGS="--endpoint-url URL --older-than 2h"
-	$(BIN)/python -m harness sweep --target $(TARGET) $(ARGS)
+	$(BIN)/python -m sqs_lambda_harness sweep --target $(TARGET) $(ARGS)
 
 clean: ## remove the venv, run directories and reports (the build cache stays)
 	rm -rf $(VENV) .harness $(REPORTS)

@@ -29,11 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import probes, toolchain
-from harness.emulator import start_ministack
-from harness.progress import say
-from harness.stacks import Run, StackManager, new_run_id, utc_now
-from harness.targets import resolve_target, verify_target
+from sqs_lambda_harness import probes, toolchain
+from sqs_lambda_harness.emulator import start_ministack
+from sqs_lambda_harness.progress import say
+from sqs_lambda_harness.stacks import Run, StackManager, new_run_id, utc_now
+from sqs_lambda_harness.targets import resolve_target, verify_target
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "reports"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from harness import probes
-from harness.stacks import AppliedStack
-from harness.targets import Target
+from sqs_lambda_harness import probes
+from sqs_lambda_harness.stacks import AppliedStack
+from sqs_lambda_harness.targets import Target
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from harness import probes
+from sqs_lambda_harness import probes
 from tests.e2e.conftest import body
 
 pytestmark = pytest.mark.emulator

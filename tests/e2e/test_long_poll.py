@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import probes
+from sqs_lambda_harness import probes
 from tests.e2e.conftest import QUEUES, shares_queues
 
 pytestmark = pytest.mark.emulator

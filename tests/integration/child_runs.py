@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import probes
+from sqs_lambda_harness import probes
 
 MODE = os.environ.get("CHILD_MODE", "")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.stacks import new_run_id
-from harness.targets import Target
+from sqs_lambda_harness.stacks import new_run_id
+from sqs_lambda_harness.targets import Target
 from tests.signals import deliver_sigint
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness import ledger, sweeper
+from sqs_lambda_harness import ledger, sweeper
 from tests.integration.conftest import REPO, processes_with_env
 
 pytestmark = pytest.mark.emulator
@@ -71,7 +71,7 @@ def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
         [
             sys.executable,
             "-m",
-            "harness",
+            "sqs_lambda_harness",
             "sweep",
             "--from-ledger",
             "--target",

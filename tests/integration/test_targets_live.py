@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness import sweeper
-from harness.errors import HarnessError
-from harness.targets import resolve_target, verify_target
+from sqs_lambda_harness import sweeper
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets import resolve_target, verify_target
 
 pytestmark = pytest.mark.emulator
 EMULATOR_ACCOUNT = "000000000000"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.emulator import start_ministack
+from sqs_lambda_harness.emulator import start_ministack
 from tests.terraform import tfkit
 
 

@@ -2,7 +2,7 @@
 
 The CLI and its environment (the provider mirror's CLI config, where the registry is
 unreachable) come from the harness's own toolchain resolution, exactly as stacks get them.
-Plans are run here rather than through `harness.runner` because these tests inspect failing
+Plans are run here rather than through the harness runner because these tests inspect failing
 plans and `show -json` output, not just raise on them.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import toolchain
-from harness.errors import HarnessError
-from harness.stacks import IGNORED_IN_COPIES
+from sqs_lambda_harness import toolchain
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.stacks import IGNORED_IN_COPIES
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_ROOT = REPO / "terraform"

@@ -8,7 +8,7 @@ pytest_plugins = ["pytester"]
 
 DIVERGING_TESTS = """
 import pytest
-from harness.probes import ConditionTimeout
+from sqs_lambda_harness.probes import ConditionTimeout
 
 pytestmark = pytest.mark.needs("batch_response_validation")
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.__main__ import parse_age
-from harness.errors import HarnessError
-from harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
-from harness.report import Evidence, RunReport, ScenarioResult, evidence_from_properties
-from harness.stacks import StackRecord
+from sqs_lambda_harness.__main__ import parse_age
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
+from sqs_lambda_harness.report import Evidence, RunReport, ScenarioResult, evidence_from_properties
+from sqs_lambda_harness.stacks import StackRecord
 
 
 def test_evidence_round_trips_through_user_properties() -> None:
@@ -98,7 +98,7 @@ class FakeLogs:
 
 
 def test_report_is_matched_by_request_id_else_only_when_unambiguous() -> None:
-    from harness.probes import _report_from_log_group
+    from sqs_lambda_harness.probes import _report_from_log_group
 
     two = FakeLogs(
         [

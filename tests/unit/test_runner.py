@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner import Runner, TerraformError
+from sqs_lambda_harness.runner import Runner, TerraformError
 
 
 def fake_cli(tmp_path: Path, lines: list[dict], exit_code: int, plain: str = "") -> Path:
@@ -87,7 +87,7 @@ def test_timeout_interrupts_the_cli_and_says_so(tmp_path: Path) -> None:
 
 
 def test_outputs_come_from_the_apply_outputs_event_unless_one_is_withheld() -> None:
-    from harness.runner import Result
+    from sqs_lambda_harness.runner import Result
 
     planned = {"type": "outputs", "outputs": {"url": {"sensitive": False, "type": "string"}}}
     applied = {"type": "outputs", "outputs": {"url": {"sensitive": False, "value": "http://q"}}}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.targets import (
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets import (
     AWS_RESOURCE_CAP,
     Target,
     parse_allowlist,

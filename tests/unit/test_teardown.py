@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.stacks import AppliedStack, ApplySlots, Run, StackManager
-from harness.targets import resolve_target
+from sqs_lambda_harness.stacks import AppliedStack, ApplySlots, Run, StackManager
+from sqs_lambda_harness.targets import resolve_target
 
 
 class SlowRunner:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import toolchain
-from harness.errors import HarnessError
+from sqs_lambda_harness import toolchain
+from sqs_lambda_harness.errors import HarnessError
 
 
 def test_tf_binary_pointing_at_nothing_is_an_error(monkeypatch, tmp_path: Path) -> None:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import HarnessError, tail
-from harness.progress import say
+from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.progress import say
 
 HEALTH_PATH = "/_localstack/health"
 

@@ -20,19 +20,19 @@ from typing import Any
 
 import pytest
 
-from harness import emulator as emulator_mod
-from harness import toolchain as toolchain_mod
-from harness.errors import HarnessError
-from harness.interrupts import EMULATOR_DIED
-from harness.probes import ConditionTimeout
-from harness.report import (
+from sqs_lambda_harness import emulator as emulator_mod
+from sqs_lambda_harness import toolchain as toolchain_mod
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.interrupts import EMULATOR_DIED
+from sqs_lambda_harness.probes import ConditionTimeout
+from sqs_lambda_harness.report import (
     EVIDENCE_KEY,
     Evidence,
     RunReport,
     ScenarioResult,
     evidence_from_properties,
 )
-from harness.stacks import (
+from sqs_lambda_harness.stacks import (
     AppliedStack,
     ApplySlots,
     Run,
@@ -41,7 +41,7 @@ from harness.stacks import (
     new_run_id,
     utc_now,
 )
-from harness.targets import Target, resolve_target, resolve_teardown, verify_target
+from sqs_lambda_harness.targets import Target, resolve_target, resolve_teardown, verify_target
 
 TITLE_KEY = "harness_title"
 target_key = pytest.StashKey[Target]()

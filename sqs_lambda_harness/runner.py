@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError, tail
-from harness.interrupts import shielded
+from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.interrupts import shielded
 
 DEFAULT_TIMEOUT = 900.0
 

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from harness.errors import HarnessError
+from sqs_lambda_harness.errors import HarnessError
 
 TARGET_NAMES = ("embedded", "localstack", "aws")
 # How a run's stacks end: destroyed through the provider, or discarded with the emulator the

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import HarnessError, tail
-from harness.progress import format_seconds, heartbeat, say
+from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.progress import format_seconds, heartbeat, say
 
 MIRROR_HOSTS = ("registry.terraform.io", "registry.opentofu.org")
 
@@ -172,7 +172,7 @@ def ensure(build_missing: bool = True) -> Toolchain:
                     raise HarnessError(
                         f"hashicorp/{pin.type} {pin.release} is not built and the registry "
                         f"is unreachable (searched the mirror {mirror}).",
-                        fix="run `make bootstrap` (or `python -m harness bootstrap`) to build it.",
+                        fix="run `make bootstrap` (or `sqs-harness bootstrap`) to build it.",
                     )
                 go_build(pin.build, binary, label=f"hashicorp/{pin.type} {pin.release}")
             _link_into_mirror(binary, mirror, pin)
@@ -362,7 +362,7 @@ def _download_module(go: str, spec: GoBuild, env: dict[str, str]) -> Path:
             f"The Go module proxy did not serve {spec.module}@{spec.version}.",
             details=info.get("Error") or tail(result.stderr or result.stdout),
             fix="check GOPROXY reaches a proxy that holds this version; if the pin is gone, "
-            "choose another revision in harness/toolchain.py and update its sum.",
+            "choose another revision in sqs_lambda_harness/toolchain.py and update its sum.",
         )
     if info.get("Sum") != spec.sum:
         raise HarnessError(

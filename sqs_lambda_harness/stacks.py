@@ -28,13 +28,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from harness import ledger
-from harness.errors import HarnessError
-from harness.interrupts import shielded
-from harness.progress import format_seconds, say
-from harness.runner import Callback, Result, Runner, TerraformError
-from harness.targets import Target
-from harness.toolchain import Toolchain
+from sqs_lambda_harness import ledger
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.interrupts import shielded
+from sqs_lambda_harness.progress import format_seconds, say
+from sqs_lambda_harness.runner import Callback, Result, Runner, TerraformError
+from sqs_lambda_harness.targets import Target
+from sqs_lambda_harness.toolchain import Toolchain
 
 NAME_ROOT = "hx"  # every harness-made resource name starts with "hx-"
 PREFIX_MAX = 32  # leaves room for suffixes like "-consumer" (Lambda: 64) and "-dlq.fifo" (SQS: 80)
@@ -442,7 +442,7 @@ def reserve_resources(run: Run, count: int, cap: int) -> int:
 
 
 def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error: str) -> None:
-    """Remember a stack that could not be destroyed, for `python -m harness sweep --from-ledger`."""
+    """Remember a stack that could not be destroyed, for `sqs-harness sweep --from-ledger`."""
     where = ledger.record(
         ledger.LedgerEntry(
             run_id=run.id,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.probes import median
-from harness.stacks import StackRecord
+from sqs_lambda_harness.probes import median
+from sqs_lambda_harness.stacks import StackRecord
 
 EVIDENCE_KEY = "harness_evidence"
 

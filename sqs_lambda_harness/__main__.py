@@ -1,4 +1,4 @@
-"""`python -m harness bootstrap|sweep` (also installed as `sqs-harness`)."""
+"""`python -m sqs_lambda_harness bootstrap|sweep` (also installed as `sqs-harness`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import re
 import sys
 import time
 
-from harness import ledger, sweeper, toolchain
-from harness.errors import HarnessError
-from harness.progress import format_seconds, say
-from harness.targets import Target, resolve_target, verify_target
+from sqs_lambda_harness import ledger, sweeper, toolchain
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.progress import format_seconds, say
+from sqs_lambda_harness.targets import Target, resolve_target, verify_target
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness")
+    parser = argparse.ArgumentParser(prog="python -m sqs_lambda_harness")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser(
