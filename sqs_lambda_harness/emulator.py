@@ -100,6 +100,18 @@ def health_ok(endpoint: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def start_for(
+    target_name: str, log_dir: Path, port: int | None = None, timeout: float = 60.0
+) -> Emulator:
+    """Start the emulator a target runs on when the harness starts it (one place knows which)."""
+    if target_name == "embedded":
+        return start_ministack(log_dir, port, timeout)
+    raise HarnessError(
+        f"The harness does not start an emulator for target {target_name}.",
+        fix="give its endpoint with --harness-endpoint-url / HARNESS_ENDPOINT_URL.",
+    )
+
+
 def start_ministack(log_dir: Path, port: int | None = None, timeout: float = 60.0) -> Emulator:
     """Start MiniStack and return once its health endpoint answers.
 

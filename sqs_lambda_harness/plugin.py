@@ -240,7 +240,7 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
             if os.environ.get("HARNESS_EMULATOR_PORT")
             else None
         )
-        started = emulator_mod.start_ministack(harness_run.directory / "logs", port, timeout)
+        started = emulator_mod.start_for(target.name, harness_run.directory / "logs", port, timeout)
         pytestconfig.stash[guard_key] = EmulatorGuard(pytestconfig, started)
         target = dataclasses.replace(target, endpoint=started.endpoint)
         environment.update(

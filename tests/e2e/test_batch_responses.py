@@ -9,7 +9,7 @@ import pytest
 from sqs_lambda_harness import probes
 from tests.e2e.conftest import body
 
-pytestmark = pytest.mark.emulator
+pytestmark = [pytest.mark.emulator, pytest.mark.needs("lambda_execution")]
 CONSUMER_TIMEOUT = 1  # visibility 6 s: a whole-batch retry shows up within seconds
 
 

@@ -14,6 +14,7 @@ COUNT = 20
 
 
 @pytest.mark.scenario("Delivery through the mapping")
+@pytest.mark.needs("lambda_execution")
 def test_every_message_sent_by_the_producer_reaches_the_sink(
     pipeline, evidence, tolerances
 ) -> None:

@@ -15,6 +15,7 @@ PER_GROUP = 6
 
 
 @pytest.mark.scenario("FIFO order per group and deduplication")
+@pytest.mark.needs("lambda_execution")
 def test_order_is_kept_per_group_and_duplicates_are_dropped(pipeline, evidence, tolerances) -> None:
     live = pipeline("fifo", fifo=True)
     messages, expected = [], defaultdict(list)

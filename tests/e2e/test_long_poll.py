@@ -14,6 +14,7 @@ pytestmark = pytest.mark.emulator
 
 
 @pytest.mark.scenario("Three-function demonstration (receive, hidden, reappear, 20 s poll)")
+@pytest.mark.needs("lambda_execution")
 def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) -> None:
     """Producer sends; receiver 1 gets the messages without deleting; receiver 2 gets nothing
     while they are hidden; once the visibility timeout ends receiver 2 gets and deletes them;

@@ -16,6 +16,7 @@ CONSUMER_TIMEOUT = 2  # visibility = 6 x timeout = 12 s, the mapping module's ru
 
 
 @pytest.mark.scenario("Redrive of a poison message to the DLQ")
+@pytest.mark.needs("lambda_execution")
 def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
     pipeline, evidence, tolerances
 ) -> None:
