@@ -1,9 +1,10 @@
-"""A thin runner over the `terraform`/`tofu` CLI and its `-json` machine-readable output.
+"""A thin runner over the `terraform`/`tofu` CLI and its `-json` machine-readable output: the
+one way this project runs the CLI (stacks, the module rule tests, the benchmark).
 
-Every command streams its JSON events to a log file, enforces a timeout (SIGINT first, so the
-CLI can save state, then SIGKILL of its whole process group, provider plugins included), and
-turns `diagnostic` events into readable errors: the resource, the summary and the detail,
-instead of a raw dump.
+Methods map to CLI verbs. Every command streams its JSON events to a log file, enforces a
+timeout (SIGINT first, so the CLI can save state, then SIGKILL of its whole process group,
+provider plugins included), and turns `diagnostic` events into readable errors: the resource,
+the summary and the detail, instead of a raw dump.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.interrupts import shielded
 
 DEFAULT_TIMEOUT = 900.0
+AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+IGNORED_ENV = ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG", "TF_CLI_ARGS")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,22 @@ class Result:
     events: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    returncode: int = 0
+    text: str = ""  # what the CLI printed that is not a JSON event (e.g. `fmt -diff`)
+    command: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def explain(self) -> str:
+        """The command, its exit code and what it said was wrong (for assertion messages)."""
+        said = "\n".join(d.render() for d in self.errors) or tail(self.text)
+        return f"`{self.command}` exited {self.returncode}\n{said}"
 
     def changes(self, operation: str) -> dict[str, int]:
         """The CLI's own `change_summary` counts for `plan` or `apply`/`destroy`."""
@@ -111,7 +130,11 @@ class Runner:
         is killed (0 where the state is thrown away anyway)."""
         self.cli = cli
         self.workdir = workdir
-        self.env = {**os.environ, **env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        self.env = {**os.environ, **env, **AUTOMATION_ENV}
+        # A shared plugin cache is not safe under parallel inits (the mirror is read-only), and
+        # a user's TF_* settings must not redirect our working copies.
+        for name in IGNORED_ENV:
+            self.env.pop(name, None)
         self.log_path = log_path
         self.timeout = timeout
         self.interrupt_grace = interrupt_grace
@@ -123,12 +146,47 @@ class Runner:
         if process is not None and process.poll() is None:
             _kill_group(process)
 
-    def init(self) -> Result:
-        # No plugin cache dir: it is not safe under parallel inits; the mirror is read-only.
-        return self.run(["init", "-input=false", "-json"])
+    def init(self, backend: bool = True) -> Result:
+        args = ["init", "-input=false", "-json"]
+        return self.run(args if backend else [*args, "-backend=false"])
 
-    def plan(self, out: str = "tfplan") -> Result:
-        return self.run(["plan", "-input=false", "-json", f"-out={out}"])
+    def plan(
+        self,
+        out: str | None = "tfplan",
+        var_file: Path | None = None,
+        refresh: bool = True,
+        check: bool = True,
+    ) -> Result:
+        """Plan, saving it to `out`; `check=False` returns a failed plan's diagnostics
+        instead of raising (the module rule tests read them)."""
+        args = ["plan", "-input=false", "-json", "-lock=false"]
+        args += [f"-out={out}"] if out else []
+        args += [f"-var-file={var_file}"] if var_file else []
+        args += [] if refresh else ["-refresh=false"]
+        return self.run(args, check=check)
+
+    def show_json(self, plan_file: str | Path) -> dict[str, Any]:
+        """`show -json` of a saved plan: the planned values, resource by resource."""
+        return _document(self.run(["show", "-json", "-no-color", str(plan_file)]))
+
+    def validate(self, check: bool = True) -> Result:
+        """`validate -json` prints one document, not events: its diagnostics are lifted out."""
+        result = self.run(["validate", "-json", "-no-color"], check=False)
+        document = _document(result)
+        result.diagnostics = [
+            Diagnostic.from_event({"diagnostic": d}) for d in document.get("diagnostics", [])
+        ]
+        if check and not result.ok:
+            raise TerraformError(
+                result.command, result.diagnostics, tail(result.text), self.log_path
+            )
+        return result
+
+    def fmt_check(self, *paths: str | Path) -> Result:
+        """`fmt -check -recursive -diff`: never raises; `.text` holds the diff."""
+        return self.run(
+            ["fmt", "-check", "-recursive", "-diff", "-no-color", *map(str, paths)], check=False
+        )
 
     def apply(self, plan_file: str | None = None, on_event: Callback | None = None) -> Result:
         args = ["apply", "-input=false", "-json"]
@@ -140,24 +198,14 @@ class Runner:
 
     def outputs(self) -> dict[str, Any]:
         """`output -json` -> {name: value}; sensitive values are returned too (tests need them)."""
-        completed = subprocess.run(
-            [str(self.cli), "output", "-json"],
-            cwd=self.workdir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if completed.returncode != 0:
-            raise HarnessError(
-                "`output -json` failed.", details=tail(completed.stderr), fix=str(self.log_path)
-            )
-        return {name: item.get("value") for name, item in json.loads(completed.stdout).items()}
+        outputs = _document(self.run(["output", "-json"]))
+        return {name: item.get("value") for name, item in outputs.items()}
 
-    def run(self, args: list[str], on_event: Callback | None = None) -> Result:
-        """Run one CLI command to completion, streaming its JSON events; raise on failure."""
+    def run(self, args: list[str], on_event: Callback | None = None, check: bool = True) -> Result:
+        """Run one CLI command to completion, streaming its JSON events; on failure raise
+        `TerraformError`, or with `check=False` return the result with its exit code."""
         command = f"{self.cli.name} {' '.join(args)}"
-        result = Result()
+        result = Result(command=command)
         started = time.monotonic()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
@@ -210,7 +258,9 @@ class Runner:
                 timer.cancel()
                 self._process = None
         result.seconds = time.monotonic() - started
-        if code != 0:
+        result.returncode = code
+        result.text = "".join(plain)
+        if code != 0 and check:
             output_tail = tail("".join(plain) or "\n".join(map(json.dumps, result.events[-5:])))
             if timed_out.is_set():
                 output_tail = f"timed out after {self.timeout:.0f}s\n" + output_tail
@@ -219,6 +269,13 @@ class Runner:
 
 
 Callback = Callable[[dict[str, Any]], None]
+
+
+def _document(result: Result) -> dict[str, Any]:
+    """The one JSON document a command printed: on one line it was read as an event."""
+    if result.events and not result.text.strip():
+        return result.events[0]
+    return json.loads(result.text)
 
 
 def _parse_event(line: str) -> dict[str, Any] | None:

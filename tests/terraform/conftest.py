@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from sqs_lambda_harness.emulator import start_ministack
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.runner import Result
 from tests.terraform import tfkit
 
 
@@ -44,9 +46,9 @@ def initialized(tf_workspace: Path) -> Callable[[str], Path]:
     def get(relative: str) -> Path:
         if relative not in done:
             try:
-                tfkit.init(tf_workspace / relative)
+                tfkit.runner(tf_workspace / relative).init(backend=False)
                 done[relative] = tf_workspace / relative
-            except RuntimeError as error:
+            except HarnessError as error:
                 done[relative] = error
         outcome = done[relative]
         if isinstance(outcome, BaseException):
@@ -57,13 +59,12 @@ def initialized(tf_workspace: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture
-def plan_case(
-    initialized: Callable[[str], Path], tmp_path: Path
-) -> Callable[[str, dict], tfkit.Result]:
-    """`plan_case("sqs-queue", {...})` plans the module fixture with those variables."""
+def plan_case(initialized: Callable[[str], Path], tmp_path: Path) -> Callable[..., Result]:
+    """`plan_case("sqs-queue", {...})` plans the module fixture with those variables
+    (`out=` saves the plan for `tfkit.planned_policy`)."""
 
-    def plan(fixture: str, variables: dict, *extra: str) -> tfkit.Result:
+    def plan(fixture: str, variables: dict, out: Path | None = None) -> Result:
         directory = initialized(f"tests/terraform/fixtures/{fixture}")
-        return tfkit.plan(directory, variables, tmp_path / "case.tfvars.json", *extra)
+        return tfkit.plan(directory, variables, tmp_path / "case.tfvars.json", out)
 
     return plan

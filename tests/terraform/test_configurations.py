@@ -28,15 +28,13 @@ def test_configurations_are_found():
 
 
 @pytest.mark.parametrize("directory", ["terraform", "tests/terraform/fixtures"])
-def test_formatted(directory):
-    result = tfkit.run(["fmt", "-check", "-recursive", "-diff", "-no-color", directory], tfkit.REPO)
-    assert result.returncode == 0, (
-        f"not formatted (run `terraform fmt -recursive`):\n{result.stdout}"
-    )
+def test_formatted(directory, tmp_path):
+    result = tfkit.runner(tfkit.REPO, tmp_path / "fmt.log").fmt_check(directory)
+    assert result.ok, f"not formatted (run `terraform fmt -recursive`):\n{result.text}"
 
 
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)
 def test_valid(initialized, configuration):
     directory = initialized(configuration)
-    result = tfkit.run(["validate", "-json", "-no-color"], directory)
-    assert result.returncode == 0 and not result.errors, result.explain()
+    result = tfkit.runner(directory).validate(check=False)
+    assert result.ok and not result.errors, result.explain()

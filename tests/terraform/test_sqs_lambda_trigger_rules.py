@@ -179,11 +179,15 @@ CONSUME = [
     ],
     ids=["sse-sqs", "sse-kms"],
 )
-def test_role_gets_exactly_the_poller_permissions(plan_case, tmp_path, key, expected):
+def test_role_gets_exactly_the_poller_permissions(plan_case, initialized, tmp_path, key, expected):
     plan_file = tmp_path / "tfplan"
-    result = plan_case(FIXTURE, {**BASE, "queue_kms_key_arn": key}, f"-out={plan_file}")
+    result = plan_case(FIXTURE, {**BASE, "queue_kms_key_arn": key}, out=plan_file)
     tfkit.assert_plans(result)
-    policy = tfkit.planned_policy(result, plan_file, "module.under_test.aws_iam_role_policy.this")
+    policy = tfkit.planned_policy(
+        initialized(f"tests/terraform/fixtures/{FIXTURE}"),
+        plan_file,
+        "module.under_test.aws_iam_role_policy.this",
+    )
     granted = [(s["Action"], s["Resource"]) for s in policy["Statement"]]
     assert granted == expected
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])

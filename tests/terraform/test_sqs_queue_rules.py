@@ -234,19 +234,18 @@ def test_edge_value_plans(plan_case, overrides):
     ],
     ids=["queue", "dlq"],
 )
-def test_each_queue_is_created_with_its_own_tls_only_policy(plan_case, tmp_path, address, name):
+def test_each_queue_is_created_with_its_own_tls_only_policy(
+    plan_case, initialized, tmp_path, address, name
+):
     """In the create call, not a separate policy resource: one provider wait fewer per queue."""
     plan_file = tmp_path / "tfplan"
-    result = plan_case(FIXTURE, BASE, f"-out={plan_file}")
+    result = plan_case(FIXTURE, BASE, out=plan_file)
     tfkit.assert_plans(result)
-    policy = tfkit.planned_policy(result, plan_file, address)
+    policy = tfkit.planned_policy(
+        initialized(f"tests/terraform/fixtures/{FIXTURE}"), plan_file, address
+    )
     (statement,) = policy["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert statement["Resource"] == f"arn:aws:sqs:us-east-1:000000000000:{name}"
-    planned = [
-        m["change"]["resource"]["resource_type"]
-        for m in result.messages
-        if m.get("type") == "planned_change"
-    ]
-    assert "aws_sqs_queue_policy" not in planned
+    assert "aws_sqs_queue_policy" not in tfkit.planned_types(result)

@@ -95,3 +95,21 @@ def test_outputs_come_from_the_apply_outputs_event_unless_one_is_withheld() -> N
     secret = {"type": "outputs", "outputs": {"key": {"sensitive": True, "type": "string"}}}
     assert Result(events=[secret]).outputs() is None
     assert Result(events=[]).outputs() is None
+
+
+def test_a_failed_plan_is_returned_not_raised_when_asked(tmp_path: Path) -> None:
+    runner = Runner(fake_cli(tmp_path, [DIAGNOSTIC], 1), tmp_path, {}, tmp_path / "cli.log")
+    result = runner.plan(out=None, check=False)
+    assert (result.ok, result.returncode) == (False, 1)
+    assert [d.summary for d in result.errors] == ["Invalid value for variable"]
+    assert "must be between 0 and 20" in result.explain()
+
+
+def test_validate_lifts_the_diagnostics_out_of_its_single_document(tmp_path: Path) -> None:
+    document = {"valid": False, "error_count": 1, "diagnostics": [DIAGNOSTIC["diagnostic"]]}
+    runner = Runner(fake_cli(tmp_path, [document], 1), tmp_path, {}, tmp_path / "cli.log")
+    assert [d.address for d in runner.validate(check=False).errors] == [
+        "module.queue.aws_sqs_queue.this"
+    ]
+    with pytest.raises(TerraformError, match="must be between 0 and 20"):
+        runner.validate()
