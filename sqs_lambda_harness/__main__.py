@@ -1,14 +1,16 @@
-"""`python -m sqs_lambda_harness bootstrap|sweep` (also installed as `sqs-harness`)."""
+"""`python -m sqs_lambda_harness bootstrap|sweep|report` (also installed as `sqs-harness`)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
 import time
+from pathlib import Path
 
-from sqs_lambda_harness import ledger, sweeper, toolchain
+from sqs_lambda_harness import fidelity, html, ledger, sweeper, toolchain
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.progress import format_seconds, say
 from sqs_lambda_harness.targets import Target, resolve_target, verify_target
@@ -45,10 +47,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     sweep.add_argument("--dry-run", action="store_true", help="list, delete nothing")
 
+    report = commands.add_parser(
+        "report",
+        help="the fidelity matrix of one or more runs' JSON reports, and the HTML run report",
+    )
+    report.add_argument("reports", nargs="+", type=Path, help="JSON run reports (--harness-report)")
+    report.add_argument("--aws", type=Path, help="a nightly AWS run's JSON report: the reference")
+    report.add_argument(
+        "--html", type=Path, help="write the HTML report of the first run (with the matrix)"
+    )
+    report.add_argument("--matrix-md", type=Path, help="write the matrix as Markdown")
+    report.add_argument("--matrix-json", type=Path, help="write the matrix as JSON")
+    report.add_argument(
+        "--previous", type=Path, help="an earlier --matrix-json: cells that changed are marked"
+    )
+    report.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 1 when a cell changed since --previous",
+    )
+
     args = parser.parse_args(argv)
     try:
         if args.command == "bootstrap":
             return _bootstrap()
+        if args.command == "report":
+            return _report(args)
         return _sweep(args)
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -72,6 +96,37 @@ def _bootstrap() -> int:
             )
     say(f"bootstrap finished in {format_seconds(time.monotonic() - started)}")
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Print the matrix; write the HTML page, the matrix as Markdown and JSON when asked."""
+    runs = [fidelity.load_report(path) for path in args.reports]
+    aws = fidelity.load_report(args.aws) if args.aws else None
+    matrix = fidelity.build(runs, aws)
+    if args.previous:
+        try:
+            previous = json.loads(args.previous.read_text())
+        except (OSError, ValueError) as error:
+            raise HarnessError(
+                f"Cannot read the previous matrix {args.previous}: {error}",
+                fix="pass a file written by `report --matrix-json`, or leave --previous out.",
+            ) from error
+        fidelity.compare(matrix, previous)
+    print(matrix.to_text(), end="")
+    shown = matrix if len(matrix.columns) > 1 or args.previous else None
+    for path, text in (
+        (args.html, lambda: html.render(runs[0], shown)),
+        (args.matrix_md, matrix.to_markdown),
+        (args.matrix_json, lambda: json.dumps(matrix.to_json(), indent=2) + "\n"),
+    ):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text(), encoding="utf-8")
+            say(f"wrote {path}")
+    changed = matrix.changed()
+    for row, column, cell in changed:
+        print(f"changed: {row.title} on {column.label}: {cell.was} -> {cell.outcome}")
+    return 1 if changed and args.fail_on_change else 0
 
 
 def parse_age(text: str | None) -> float | None:

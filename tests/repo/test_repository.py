@@ -311,6 +311,26 @@ def test_nightly_uses_oidc_one_account_at_a_time_and_always_sweeps() -> None:
     assert all("reports" in steps[i]["with"]["path"] for i in uploads)
 
 
+@pytest.mark.parametrize("name", ["ci.yml", "nightly.yml"])
+def test_workflows_check_the_html_report_in_chromium_and_upload_it(name: str) -> None:
+    """Chromium is installed before the browser test runs; the HTML page and its screenshot are
+    uploaded on every outcome; CI fails rather than skips the browser test without Chromium."""
+    wf = workflow(name)
+    (job,) = wf["jobs"].values()
+    steps = job["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    install = [i for i, r in enumerate(runs) if "scripts/ensure-chromium.sh" in r]
+    browser = [i for i, r in enumerate(runs) if re.search(r"\bmake test(-browser)?\s*($|\s)", r)]
+    assert install and browser, f"{name}: no Chromium install or no browser test"
+    assert install[0] < browser[-1], f"{name}: Chromium is installed after the browser test"
+    uploads = [s for s in steps if "upload-artifact" in str(s.get("uses", ""))]
+    paths = " ".join(str(s["with"]["path"]) for s in uploads if always(s))
+    assert "reports/*.html" in paths and "reports/*.png" in paths, paths
+    if name == "ci.yml":
+        assert str(job["env"].get("HARNESS_REQUIRE_BROWSER")) == "1"
+    assert (ROOT / "scripts" / "ensure-chromium.sh").stat().st_mode & stat.S_IXUSR
+
+
 def test_nightly_run_id_is_six_lowercase_alphanumerics(tmp_path: Path) -> None:
     """Execute the workflow's own run-id step: the id goes into every resource name."""
     step = next(
