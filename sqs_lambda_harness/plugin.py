@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from sqs_lambda_harness import emulator as emulator_mod
+from sqs_lambda_harness import html
 from sqs_lambda_harness import toolchain as toolchain_mod
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.interrupts import EMULATOR_DIED
@@ -30,6 +31,7 @@ from sqs_lambda_harness.report import (
     Evidence,
     RunReport,
     ScenarioResult,
+    WorkerFacts,
     evidence_from_properties,
 )
 from sqs_lambda_harness.stacks import (
@@ -45,35 +47,52 @@ from sqs_lambda_harness.targets import Target, resolve_target, resolve_teardown,
 
 TITLE_KEY = "harness_title"
 target_key = pytest.StashKey[Target]()
+sigterm_key = pytest.StashKey[Any]()
+identity_key = pytest.StashKey[tuple[str, str]]()
 teardown_key = pytest.StashKey[str]()
 ephemeral_key = pytest.StashKey[bool]()
 report_key = pytest.StashKey[RunReport]()
 manager_key = pytest.StashKey[StackManager]()
 evidence_key = pytest.StashKey[Evidence]()
-started_key = pytest.StashKey[float]()
+started_key = pytest.StashKey[tuple[float, float]]()  # (monotonic, epoch)
 guard_key = pytest.StashKey["EmulatorGuard"]()
+
+
+# Every fixture this plugin provides: a run is the harness's only when a test uses one.
+HARNESS_FIXTURES = frozenset(
+    {
+        "harness_run",
+        "harness_target",
+        "harness_toolchain",
+        "stack_manager",
+        "stack",
+        "shared_stack",
+        "aws",
+        "evidence",
+    }
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sqs-lambda-harness")
     group.addoption(
-        "--target",
+        "--harness-target",
         default=os.environ.get("HARNESS_TARGET", "embedded"),
         help="embedded (MiniStack, default), localstack or aws [HARNESS_TARGET]",
     )
     group.addoption(
-        "--endpoint-url",
+        "--harness-endpoint-url",
         default=os.environ.get("HARNESS_ENDPOINT_URL"),
         help="a running LocalStack-compatible endpoint [HARNESS_ENDPOINT_URL]",
     )
-    group.addoption("--aws-region", default=None, help="region for the target [AWS_REGION]")
+    group.addoption("--harness-aws-region", default=None, help="region for the target [AWS_REGION]")
     group.addoption(
-        "--aws-account-allowlist",
+        "--harness-aws-account-allowlist",
         default=os.environ.get("HARNESS_AWS_ACCOUNT_ALLOWLIST"),
         help="comma-separated account ids the aws target may touch [HARNESS_AWS_ACCOUNT_ALLOWLIST]",
     )
     group.addoption(
-        "--max-resources",
+        "--harness-max-resources",
         type=int,
         default=int(os.environ.get("HARNESS_MAX_RESOURCES", 0)) or None,
         help="cap on resources one run may create (aws default 250) [HARNESS_MAX_RESOURCES]",
@@ -86,7 +105,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "always destroys) [HARNESS_TEARDOWN]",
     )
     group.addoption(
-        "--terraform-root",
+        "--harness-terraform-root",
         default=None,
         help="tree copied per stack application (ini harness_terraform_root)",
     )
@@ -95,21 +114,55 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("HARNESS_REPORT"),
         help="write the JSON run report here [HARNESS_REPORT]",
     )
+    group.addoption(
+        "--harness-html",
+        default=os.environ.get("HARNESS_HTML"),
+        help="write the run report as one self-contained HTML file here [HARNESS_HTML]",
+    )
     parser.addini(
         "harness_terraform_root", "Terraform tree holding modules and stacks", default="terraform"
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Only what pytest needs to know: the markers, and a collector that stays silent unless
+    harness scenarios report to it. Nothing is resolved, started or changed here."""
     config.addinivalue_line("markers", "needs(capability): skip or xfail per target capability")
     config.addinivalue_line("markers", "scenario(title): a behaviour listed in the run summary")
+    if not _is_worker(config):
+        config.stash[started_key] = (time.monotonic(), time.time())
+        config.pluginmanager.register(SummaryCollector(config), "harness-summary")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Undo what activation changed in this process (the SIGTERM handler)."""
+    previous = config.stash.get(sigterm_key, None)
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+        del config.stash[sigterm_key]
+
+
+def _uses_harness(items: list[pytest.Item]) -> bool:
+    return any(
+        HARNESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or item.get_closest_marker("needs")
+        for item in items
+    )
+
+
+def _activate(config: pytest.Config) -> Target:
+    """The first time this process needs the harness: resolve and check the target (a
+    misconfigured one is refused here, before anything is touched), and let SIGTERM take the
+    Ctrl-C teardown path. Idempotent."""
+    if target_key in config.stash:
+        return config.stash[target_key]
     try:
         target = resolve_target(
-            config.getoption("--target"),
-            endpoint=config.getoption("--endpoint-url"),
-            region=config.getoption("--aws-region"),
-            allowlist=config.getoption("--aws-account-allowlist"),
-            max_resources=config.getoption("--max-resources"),
+            config.getoption("--harness-target"),
+            endpoint=config.getoption("--harness-endpoint-url"),
+            region=config.getoption("--harness-aws-region"),
+            allowlist=config.getoption("--harness-aws-account-allowlist"),
+            max_resources=config.getoption("--harness-max-resources"),
         )
         teardown = resolve_teardown(config.getoption("--harness-teardown"), target)
     except HarnessError as error:
@@ -117,21 +170,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[target_key] = target
     config.stash[teardown_key] = teardown
     config.stash[ephemeral_key] = target.started_by_harness
-    if not _is_worker(config):
-        # One run id for the controller and every xdist worker it spawns (they inherit env).
-        os.environ.setdefault("HARNESS_RUN_ID", new_run_id())
-        os.environ.setdefault("HARNESS_RUN_STARTED_AT", utc_now())
-        config.stash[report_key] = RunReport(
-            os.environ["HARNESS_RUN_ID"], target.name, teardown=teardown
-        )
-        config.stash[started_key] = time.monotonic()
-        config.pluginmanager.register(SummaryCollector(config), "harness-summary")
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    if threading.current_thread() is threading.main_thread():
+        config.stash[sigterm_key] = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    return target
 
 
 def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
     """SIGTERM (CI cancelling a job) takes the same teardown path as Ctrl-C."""
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _run_identity(config: pytest.Config) -> tuple[str, str]:
+    """(run id, started at): given by the environment (HARNESS_RUN_ID, e.g. a nightly job), or
+    handed to an xdist worker by its controller, or made here once."""
+    if identity_key not in config.stash:
+        given = getattr(config, "workerinput", {}).get("harness_run")
+        config.stash[identity_key] = (
+            tuple(given)
+            if given
+            else (
+                os.environ.get("HARNESS_RUN_ID") or new_run_id(),
+                os.environ.get("HARNESS_RUN_STARTED_AT") or utc_now(),
+            )
+        )
+    return config.stash[identity_key]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker gets the same run id (no environment variable is set)."""
+    node.workerinput["harness_run"] = list(_run_identity(node.config))
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -144,15 +212,11 @@ def _is_worker(config: pytest.Config) -> bool:
 @pytest.fixture(scope="session")
 def harness_run(pytestconfig: pytest.Config) -> Run:
     """This run's id and working directory (copies, logs, emulator log)."""
-    run_id = os.environ.get("HARNESS_RUN_ID") or new_run_id()
+    _activate(pytestconfig)
+    run_id, started_at = _run_identity(pytestconfig)
     base = Path(os.environ.get("HARNESS_WORK_DIR") or pytestconfig.rootpath / ".harness")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "m")
-    return Run(
-        id=run_id,
-        started_at=os.environ.get("HARNESS_RUN_STARTED_AT") or utc_now(),
-        directory=base / run_id,
-        worker=worker,
-    )
+    return Run(id=run_id, started_at=started_at, directory=base / run_id, worker=worker)
 
 
 class EmulatorGuard:
@@ -232,7 +296,7 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
     """The verified target. `embedded` without an endpoint starts this worker's MiniStack."""
     target = pytestconfig.stash[target_key]
     started: emulator_mod.Emulator | None = None
-    environment: dict[str, Any] = {"endpoint": target.endpoint}
+    worker: dict[str, Any] = {"id": harness_run.worker, "endpoint": target.endpoint}
     if target.started_by_harness:
         timeout = float(os.environ.get("HARNESS_EMULATOR_TIMEOUT", 60))
         port = (
@@ -240,18 +304,23 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
             if os.environ.get("HARNESS_EMULATOR_PORT")
             else None
         )
+        started_at = time.time()
         started = emulator_mod.start_for(target.name, harness_run.directory / "logs", port, timeout)
         pytestconfig.stash[guard_key] = EmulatorGuard(pytestconfig, started)
         target = dataclasses.replace(target, endpoint=started.endpoint)
-        environment.update(
-            endpoint=started.endpoint, emulator_start_seconds=round(started.start_seconds, 2)
+        worker.update(
+            endpoint=started.endpoint,
+            emulator=started.label,
+            emulator_started_at=started_at,
+            emulator_start_seconds=round(started.start_seconds, 2),
         )
     elif target.endpoint:
         _wait_for_endpoint(target)
     try:
-        environment["account"] = verify_target(target)
+        account = verify_target(target)
         pytestconfig.stash[target_key] = target
-        _publish(pytestconfig, "harness_environment", environment)
+        _publish(pytestconfig, "harness_environment", {"account": account})
+        _publish(pytestconfig, "harness_worker", worker)
         yield target
     finally:
         if started:
@@ -277,7 +346,7 @@ def _wait_for_endpoint(target: Target, timeout: float = 30.0) -> None:
         f"The {target.name} endpoint {target.endpoint} did not answer "
         f"{emulator_mod.HEALTH_PATH} within {timeout:.0f}s.",
         fix="start it first (`make test-local TARGET=localstack` runs LocalStack under docker "
-        "compose), or fix --endpoint-url/HARNESS_ENDPOINT_URL.",
+        "compose), or fix --harness-endpoint-url/HARNESS_ENDPOINT_URL.",
     )
 
 
@@ -291,6 +360,7 @@ def harness_toolchain(pytestconfig: pytest.Config) -> toolchain_mod.Toolchain:
         "harness_environment",
         {
             "cli": tools.cli_version,
+            "provider": f"hashicorp/aws {toolchain_mod.AWS.release}",
             "providers_from": tools.providers_from,
         },
     )
@@ -304,14 +374,14 @@ def stack_manager(
     harness_target: Target,
     harness_run: Run,
 ) -> Iterator[StackManager]:
-    root = pytestconfig.getoption("--terraform-root") or pytestconfig.getini(
+    root = pytestconfig.getoption("--harness-terraform-root") or pytestconfig.getini(
         "harness_terraform_root"
     )
     terraform_root = (pytestconfig.rootpath / root).resolve()
     if not terraform_root.is_dir():
         raise HarnessError(
             f"Terraform root {terraform_root} does not exist.",
-            fix="set harness_terraform_root (ini) or --terraform-root.",
+            fix="set harness_terraform_root (ini) or --harness-terraform-root.",
         )
     manager = StackManager(
         harness_toolchain,
@@ -351,7 +421,9 @@ def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterat
     def apply(
         path: str, variables: Mapping[str, Any] | None = None, label: str | None = None
     ) -> AppliedStack:
-        applied = stack_manager.apply(path, variables, label or request.node.name)
+        applied = stack_manager.apply(
+            path, variables, label or request.node.name, nodeid=request.node.nodeid
+        )
         mine.append(applied)
         return applied
 
@@ -405,7 +477,9 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    target = config.stash[target_key]
+    if not _uses_harness(items):
+        return  # an unrelated suite: the harness stays out of it
+    target = _activate(config)
     for item in items:
         scenario = item.get_closest_marker("scenario")
         if scenario:
@@ -443,12 +517,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _publish(config: pytest.Config, key: str, value: dict[str, Any]) -> None:
-    """Hand run facts to the controller: via workeroutput under xdist, directly otherwise."""
+    """Hand run facts (`harness_environment`: the run's; `harness_worker`: this process's) to
+    the controller: via workeroutput under xdist, directly otherwise."""
     if _is_worker(config):
         merged = {**json.loads(config.workeroutput.get(key, "{}")), **value}  # type: ignore[attr-defined]
         config.workeroutput[key] = json.dumps(merged)  # type: ignore[attr-defined]
-    elif report_key in config.stash:
-        config.stash[report_key].environment.update(value)
+    else:
+        _take_facts(_run_report(config), key, value)
+
+
+def _take_facts(run_report: RunReport, key: str, value: dict[str, Any]) -> None:
+    if key == "harness_worker":
+        facts = run_report.workers.get(value["id"]) or WorkerFacts(value["id"])
+        for name, item in value.items():
+            setattr(facts, name, item)
+        run_report.workers[facts.id] = facts
+    else:
+        run_report.environment.update(value)
+
+
+def _run_report(config: pytest.Config) -> RunReport:
+    """The controller's report, made when the first harness fact arrives."""
+    if report_key not in config.stash:
+        target = _activate(config)
+        config.stash[report_key] = RunReport(
+            _run_identity(config)[0],
+            target.name,
+            started_at=config.stash[started_key][1],
+            teardown=config.stash[teardown_key],
+        )
+    return config.stash[report_key]
 
 
 class SummaryCollector:
@@ -462,13 +560,14 @@ class SummaryCollector:
         outcome, reason = _outcome(report)
         if title is None or outcome is None:
             return
-        run_report = self.config.stash[report_key]
+        run_report = _run_report(self.config)
         existing = next((s for s in run_report.scenarios if s.nodeid == report.nodeid), None)
         if existing:  # a teardown error after the call phase
             existing.outcome = "error"
             existing.reason = existing.reason or reason
             return
         evidence = evidence_from_properties(report.user_properties)
+        node = getattr(report, "node", None)  # xdist: the worker that ran it
         run_report.add(
             ScenarioResult(
                 report.nodeid,
@@ -478,6 +577,8 @@ class SummaryCollector:
                 evidence.claims,
                 evidence.measurements,
                 reason,
+                worker=getattr(getattr(node, "gateway", None), "id", None) or "m",
+                started_at=getattr(report, "start", None),
             )
         )
 
@@ -485,20 +586,23 @@ class SummaryCollector:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """Under xdist: collect each worker's stack history and environment facts."""
         output = getattr(node, "workeroutput", None) or {}
-        run_report = self.config.stash[report_key]
+        if not any(key.startswith("harness_") for key in output):
+            return  # that worker never used the harness
+        run_report = _run_report(self.config)
         run_report.stacks += [
             StackRecord(**record) for record in json.loads(output.get("harness_stacks", "[]"))
         ]
         run_report.leftovers += json.loads(output.get("harness_leftovers", "[]"))
-        worker = getattr(getattr(node, "gateway", None), "id", "worker")
-        environment = json.loads(output.get("harness_environment", "{}"))
-        for key, value in environment.items():
-            shared = key in ("account", "cli", "providers_from")
-            run_report.environment[key if shared else f"{key}[{worker}]"] = value
+        for key in ("harness_environment", "harness_worker"):
+            facts = json.loads(output.get(key, "{}"))
+            if facts:
+                _take_facts(run_report, key, facts)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        run_report = self.config.stash[report_key]
-        wall = time.monotonic() - self.config.stash[started_key]
+        run_report = self.config.stash.get(report_key, None)
+        if run_report is None:
+            return  # the harness was not used
+        wall = time.monotonic() - self.config.stash[started_key][0]
         lines = run_report.render(wall)
         if not lines:
             return
@@ -509,6 +613,10 @@ class SummaryCollector:
         if path:
             run_report.write_json(Path(path), wall)
             terminalreporter.write_line(f"  JSON report: {path}")
+        page = self.config.getoption("--harness-html")
+        if page:
+            html.write_html(Path(page), run_report.to_dict(wall))
+            terminalreporter.write_line(f"  HTML report: {page}")
 
 
 def _outcome(report: pytest.TestReport) -> tuple[str | None, str]:
@@ -544,6 +652,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput["harness_stacks"] = json.dumps([r.to_json() for r in history])  # type: ignore[attr-defined]
         config.workeroutput["harness_leftovers"] = json.dumps(leftovers)  # type: ignore[attr-defined]
         return
-    if report_key in config.stash:
-        config.stash[report_key].stacks += history
-        config.stash[report_key].leftovers += leftovers
+    if history or leftovers:
+        _run_report(config).stacks += history
+        _run_report(config).leftovers += leftovers

@@ -1,5 +1,9 @@
 """Measured interactions with a live system, for assertions: every probe returns what it saw
-and how long the call took, and waits are conditions with deadlines, never fixed sleeps."""
+and how long the call took, and waits are conditions with deadlines, never fixed sleeps.
+
+Two kinds: probes that read what our own stacks write (the sink queue), and probes that observe
+a function nobody instrumented — its log lines and REPORT lines, its mapping's state, its DLQ —
+for a team testing its own unmodified consumer."""
 
 from __future__ import annotations
 
@@ -250,6 +254,91 @@ def has_ids(expected: Iterable[str], outcome: str | None = "ok") -> Callable[[li
         return wanted <= seen
 
     return check
+
+
+# --------------------------------------------------- observing a function nobody instrumented
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: float  # epoch seconds of the event
+    message: str
+
+
+def log_lines(logs: Any, function_name: str, since: float, text: str = "") -> list[LogLine]:
+    """Every line the function logged since `since` (epoch seconds) that contains `text`, in
+    time order, from all streams of its log group (none yet: no group yet)."""
+    kwargs: dict[str, Any] = {
+        "logGroupName": f"/aws/lambda/{function_name}",
+        "startTime": int(since * 1000),
+    }
+    if text:
+        kwargs["filterPattern"] = json.dumps(text)  # a quoted term: the literal text
+    lines: list[LogLine] = []
+    try:
+        while True:
+            page = logs.filter_log_events(**kwargs)
+            lines += [
+                LogLine(e["timestamp"] / 1000, e["message"].rstrip("\n"))
+                for e in page.get("events", [])
+                if text in e["message"]
+            ]
+            if not page.get("nextToken") or not page.get("events"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return sorted(lines, key=lambda line: line.at)
+
+
+def wait_for_log_line(
+    logs: Any, function_name: str, text: str, since: float, timeout: float, count: int = 1
+) -> tuple[list[LogLine], float]:
+    """Wait until the function has logged `text` at least `count` times since `since`."""
+    return wait_until(
+        lambda: log_lines(logs, function_name, since, text),
+        lambda lines: len(lines) >= count,
+        timeout,
+        interval=0.5,
+        what=f"{count} x {text!r} in the logs of {function_name}",
+    )
+
+
+def reported_durations(logs: Any, function_name: str, since: float) -> list[float]:
+    """The Duration (ms) of every REPORT line, one per invocation, since `since`."""
+    lines = log_lines(logs, function_name, since, "REPORT RequestId")
+    return [d for d in (reported_duration_ms(line.message) for line in lines) if d is not None]
+
+
+@dataclass(frozen=True)
+class MappingState:
+    """An event source mapping as Lambda reports it."""
+
+    uuid: str
+    state: str  # Creating, Enabled, Disabled, ...
+    last_processing_result: str  # "No records processed", "OK", "PROBLEM: ..."
+    batch_size: int
+    source_arn: str
+
+    @property
+    def problem(self) -> bool:
+        return self.last_processing_result.upper().startswith("PROBLEM")
+
+
+def mapping_state(lambda_client: Any, uuid: str) -> MappingState:
+    mapping = lambda_client.get_event_source_mapping(UUID=uuid)
+    return MappingState(
+        uuid=uuid,
+        state=mapping.get("State", ""),
+        last_processing_result=mapping.get("LastProcessingResult", ""),
+        batch_size=int(mapping.get("BatchSize", 0)),
+        source_arn=mapping.get("EventSourceArn", ""),
+    )
+
+
+def peek(sqs: Any, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
+    """Read messages without taking them (visibility 0: they stay receivable), e.g. a DLQ."""
+    return receive(sqs, queue_url, wait=1, max_messages=max_messages, visibility=0).messages
 
 
 def median(values: Iterable[float]) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -169,6 +170,10 @@ class Runner:
         """`show -json` of a saved plan: the planned values, resource by resource."""
         return _document(self.run(["show", "-json", "-no-color", str(plan_file)]))
 
+    def version(self) -> dict[str, Any]:
+        """`version -json`: {"terraform_version": "1.11.4", ...} (tofu answers the same)."""
+        return _document(self.run(["version", "-json"]))
+
     def validate(self, check: bool = True) -> Result:
         """`validate -json` prints one document, not events: its diagnostics are lifted out."""
         result = self.run(["validate", "-json", "-no-color"], check=False)
@@ -272,10 +277,12 @@ Callback = Callable[[dict[str, Any]], None]
 
 
 def _document(result: Result) -> dict[str, Any]:
-    """The one JSON document a command printed: on one line it was read as an event."""
-    if result.events and not result.text.strip():
+    """The one JSON document a command printed: on one line it was read as an event; over
+    several, it starts at the first line that opens an object (warnings may come first)."""
+    if result.events:
         return result.events[0]
-    return json.loads(result.text)
+    start = re.search(r"^\{", result.text, flags=re.MULTILINE)
+    return json.loads(result.text[start.start() :] if start else result.text)
 
 
 def _parse_event(line: str) -> dict[str, Any] | None:

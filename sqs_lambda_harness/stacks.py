@@ -100,12 +100,15 @@ class StackRecord:
     teardown: str  # "destroy" or "discard"
     teardown_seconds: float
     ok: bool  # destroyed (or discarded); False: a leftover
+    teardown_started_at: float = 0.0  # epoch seconds
+    nodeid: str = ""  # the test that applied it ("" for a stack shared by several)
 
     def to_json(self) -> dict[str, Any]:
         return {
             **dataclasses.asdict(self),
             "apply_started_at": round(self.apply_started_at, 3),
             "apply_seconds": round(self.apply_seconds, 2),
+            "teardown_started_at": round(self.teardown_started_at, 3),
             "teardown_seconds": round(self.teardown_seconds, 2),
         }
 
@@ -123,6 +126,7 @@ class AppliedStack:
     apply_seconds: float
     resources: int
     apply_started_at: float = 0.0
+    nodeid: str = ""
     destroyed: bool = False  # torn down: destroyed, or discarded with the emulator
     destroying: bool = False
 
@@ -160,7 +164,11 @@ class StackManager:
     )
 
     def apply(
-        self, stack: str, variables: Mapping[str, Any] | None = None, label: str = ""
+        self,
+        stack: str,
+        variables: Mapping[str, Any] | None = None,
+        label: str = "",
+        nodeid: str = "",
     ) -> AppliedStack:
         """Apply `stack` (a path relative to the Terraform root) and return its outputs.
 
@@ -208,7 +216,7 @@ class StackManager:
             applied = AppliedStack(
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
-            applied.apply_started_at = started_at
+            applied.apply_started_at, applied.nodeid = started_at, nodeid
             if not applying:
                 self.discard(applied)  # interrupted while waiting for a slot, or init failed
             elif self.teardown == "discard":
@@ -230,6 +238,7 @@ class StackManager:
             apply_seconds=time.monotonic() - started,
             resources=resources,
             apply_started_at=started_at,
+            nodeid=nodeid,
         )
         say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
         with self._lock:
@@ -248,16 +257,16 @@ class StackManager:
     def discard(self, applied: AppliedStack) -> None:
         """Drop the state and the working copy; the resources go with the emulator."""
         applied.destroying = True
-        self._finish(applied, "discard", 0.0, ok=True)
+        self._finish(applied, "discard", time.time(), 0.0, ok=True)
 
     def destroy(self, applied: AppliedStack) -> None:
         """Destroy with retries; what still fails goes to the leftovers ledger, then raises."""
         applied.destroying = True
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         error: BaseException | None = None
         for attempt in range(1, DESTROY_ATTEMPTS + 1):
             if self.lost is not None:  # the emulator died: everything on it went with it
-                self._finish(applied, "discard", time.monotonic() - started, ok=True)
+                self._finish(applied, "discard", started_at, time.monotonic() - started, ok=True)
                 return
             try:
                 applied.runner.destroy()
@@ -269,7 +278,7 @@ class StackManager:
                 time.sleep(2 * attempt)
         seconds = time.monotonic() - started
         if error is not None:
-            self._finish(applied, "destroy", seconds, ok=False)
+            self._finish(applied, "destroy", started_at, seconds, ok=False)
             say(f"destroy of {applied.prefix} FAILED")
             if self.ephemeral:
                 say(f"{applied.prefix} stays on the run's own emulator until it stops")
@@ -277,10 +286,12 @@ class StackManager:
                 record_leftover(self.run, self.target, applied.prefix, applied.workdir, str(error))
             error.prefix = applied.prefix  # type: ignore[attr-defined]
             raise error
-        self._finish(applied, "destroy", seconds, ok=True)
+        self._finish(applied, "destroy", started_at, seconds, ok=True)
         say(f"destroyed {applied.prefix} in {format_seconds(seconds)}")
 
-    def _finish(self, applied: AppliedStack, teardown: str, seconds: float, ok: bool) -> None:
+    def _finish(
+        self, applied: AppliedStack, teardown: str, started_at: float, seconds: float, ok: bool
+    ) -> None:
         """Record the teardown; a torn-down stack's working copy (and state) is removed."""
         record = StackRecord(
             stack=applied.stack,
@@ -292,6 +303,8 @@ class StackManager:
             teardown=teardown,
             teardown_seconds=seconds,
             ok=ok,
+            teardown_started_at=started_at,
+            nodeid=applied.nodeid,
         )
         with shielded(), self._lock:
             if applied in self.live:

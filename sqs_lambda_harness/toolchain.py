@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.progress import format_seconds, heartbeat, say
+from sqs_lambda_harness.runner import Runner
 
 MIRROR_HOSTS = ("registry.terraform.io", "registry.opentofu.org")
 
@@ -235,12 +236,10 @@ def mirror_cli_config(mirror: Path, providers: tuple[ProviderPin, ...]) -> str:
 
 def cli_version(cli: Path) -> str:
     """`terraform version -json` -> "terraform 1.11.4" (tofu answers the same shape)."""
+    runner = Runner(cli, Path.cwd(), {}, cache_dir() / "cli-version.log", timeout=60)
     try:
-        result = subprocess.run(
-            [str(cli), "version", "-json"], capture_output=True, text=True, timeout=60
-        )
-        number = json.loads(result.stdout)["terraform_version"]
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as error:
+        number = runner.version()["terraform_version"]
+    except (OSError, ValueError, KeyError, HarnessError) as error:
         raise HarnessError(
             f"{cli} does not answer `version -json` like Terraform or OpenTofu ({error}).",
             fix="point TF_BINARY at a terraform (>= 1.6) or tofu binary, or unset it.",

@@ -40,31 +40,33 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
 
     hidden = probes.invoke(client, name, {"op": "receive", "delete": True, "wait_seconds": 5})
     assert hidden.payload["messages"] == []
-    assert time.monotonic() - received_at < visibility  # the look really was inside the window
-    evidence.claim("receiver 2, run right after, got nothing: the messages were hidden")
+    looked_at = time.monotonic() - received_at
+    assert looked_at < visibility  # the look really was inside the window
+    evidence.claim(
+        f"receiver 2, {looked_at:.1f} s later, got nothing: the messages were hidden "
+        f"({visibility} s visibility timeout)"
+    )
 
     reappeared = probes.invoke(client, name, {"op": "receive", "delete": True})
-    hidden_for = evidence.measure(
+    hidden_for = evidence.within(
         "hidden for",
         time.monotonic() - received_at,
-        bound=f"{visibility}-{visibility + tolerances.visibility_slack} s",
+        low=visibility - 0.5,
+        high=visibility + tolerances.visibility_slack,
     )
     assert sorted(m["body"] for m in reappeared.payload["messages"]) == ["t1", "t2", "t3"]
-    assert all(m["receive_count"] >= 2 for m in reappeared.payload["messages"])
-    assert visibility - 0.5 <= hidden_for <= visibility + tolerances.visibility_slack
+    counts = sorted({m["receive_count"] for m in reappeared.payload["messages"]})
+    assert all(count >= 2 for count in counts)
     evidence.claim(
-        "when the visibility timeout ended, receiver 2's long poll returned them "
-        "early (receive count 2) and deleted them"
+        f"after {hidden_for:.2f} s the visibility timeout ended: receiver 2's long poll "
+        f"returned them early (receive count {', '.join(map(str, counts))}) and deleted them"
     )
 
     empty = probes.invoke(client, name, {"op": "receive", "delete": False}, logs=aws("logs"))
     assert empty.payload["messages"] == []
     assert empty.reported_ms is not None, empty.log_tail
-    seconds = evidence.measure(
-        "empty poll REPORT Duration", empty.reported_ms / 1000, bound=f"{low}-{high} s"
-    )
-    evidence.claim("receiver 1 run again got nothing and reported a Duration of about 20 s")
-    assert low <= seconds <= high
+    seconds = evidence.within("empty poll REPORT Duration", empty.reported_ms / 1000, low, high)
+    evidence.claim(f"receiver 1 run again got nothing and reported a Duration of {seconds:.2f} s")
 
 
 @shares_queues
@@ -72,14 +74,17 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
 def test_empty_receive_returns_nothing_after_the_20s_wait(
     queue_of, aws, evidence, tolerances
 ) -> None:
-    assert QUEUES["empty-poll"]["receive_wait_time_seconds"] == 20
-    evidence.measure("inherent wait", 20)
+    wait = QUEUES["empty-poll"]["receive_wait_time_seconds"]
+    assert wait == 20
+    evidence.measure("inherent wait", wait)
     received = probes.receive(aws("sqs"), queue_of("empty-poll")["url"])  # the queue's own wait
-    low, high = tolerances.long_poll_low, tolerances.long_poll_high
-    evidence.measure("empty ReceiveMessage", received.seconds, bound=f"{low}-{high} s")
-    evidence.claim("ReceiveMessage on the empty queue returned no message after ~20 s")
     assert received.messages == []
-    assert low <= received.seconds <= high
+    low, high = tolerances.long_poll_low, tolerances.long_poll_high
+    seconds = evidence.within("empty ReceiveMessage", received.seconds, low, high)
+    evidence.claim(
+        f"ReceiveMessage on the empty queue (wait {wait} s) returned no message after "
+        f"{seconds:.2f} s"
+    )
 
 
 @shares_queues
@@ -97,11 +102,15 @@ def test_a_message_sent_during_the_wait_ends_the_poll_early(
         received = probes.receive(sqs, url)
     finally:
         timer.cancel()
-    evidence.measure(
+    assert received.bodies == ["wake up"]
+    seconds = evidence.within(
         "poll returned after",
         received.seconds,
-        bound=f"{send_after}-{send_after + tolerances.visibility_slack} s",
+        low=send_after,
+        high=send_after + tolerances.visibility_slack,
     )
-    evidence.claim("a message sent 3 s into a 20 s poll was returned at once, not at 20 s")
-    assert received.bodies == ["wake up"]
-    assert send_after <= received.seconds <= send_after + tolerances.visibility_slack
+    wait = QUEUES["early-poll"]["receive_wait_time_seconds"]
+    evidence.claim(
+        f"a message sent {send_after:g} s into a {wait} s poll was returned after "
+        f"{seconds:.2f} s, not at {wait} s"
+    )

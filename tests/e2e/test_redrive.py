@@ -47,18 +47,15 @@ def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
         interval=0.0,
         what="poison message in the DLQ",
     )
-    evidence.measure(
-        "poison reached the DLQ after",
-        seconds,
-        bound=f"~{MAX_RECEIVES} x {visibility} s visibility",
-    )
+    evidence.within("poison reached the DLQ after", seconds, low=None, high=budget)
     poisoned = dlq[0]
     assert poisoned["Body"] == body("poison", "fail", payload="keep me")
     assert poisoned["MessageAttributes"]["origin"]["StringValue"] == "redrive-test"
-    assert int(poisoned["Attributes"]["ApproximateReceiveCount"]) >= MAX_RECEIVES
+    receives = int(poisoned["Attributes"]["ApproximateReceiveCount"])
+    assert receives >= MAX_RECEIVES
     evidence.claim(
-        "the poison message is in the DLQ with body and attributes intact and its "
-        "receive count not reset"
+        f"after {seconds:.2f} s the poison message was in the DLQ with body and attributes "
+        f"intact and its receive count not reset ({receives})"
     )
 
     live.sink.collect(probes.has_ids(good), timeout=tolerances.delivery_timeout)
@@ -70,8 +67,9 @@ def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
     shared = live.first_batch_of("poison") - {"poison"}
     assert shared, "precondition: the poison message shared its first batch with good ones"
     evidence.claim(
-        f"each good message was delivered once ({len(shared)} of them in the poison's failed "
-        f"batch); the poison one was tried {MAX_RECEIVES} times, then redriven"
+        f"each of the {len(good)} good messages was delivered once ({len(shared)} of them in "
+        f"the poison's failed batch); the poison one was tried {failed['poison']} times, "
+        "then redriven"
     )
 
 
@@ -101,3 +99,6 @@ def test_dlq_messages_can_be_moved_back_to_the_source(stack, aws, evidence, tole
     )
     evidence.measure("moved back after", seconds)
     assert got == ["bring me back"]
+    evidence.claim(
+        f"StartMessageMoveTask moved the DLQ's message back to its source in {seconds:.2f} s"
+    )

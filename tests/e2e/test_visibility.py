@@ -30,7 +30,7 @@ def test_received_message_is_hidden_then_reappears_then_delete_is_final(
 
     b = probes.receive(sqs, url, wait=1)
     assert b.messages == []
-    evidence.claim("consumer B received nothing while A's visibility timeout ran")
+    evidence.claim(f"consumer B received nothing while A's {VISIBILITY} s visibility timeout ran")
 
     again, _ = probes.wait_until(
         lambda: probes.receive(sqs, url, wait=1).messages,
@@ -39,21 +39,26 @@ def test_received_message_is_hidden_then_reappears_then_delete_is_final(
         interval=0.0,
         what="message to reappear",
     )
-    hidden_for = evidence.measure(
+    hidden_for = evidence.within(
         "hidden for",
         time.monotonic() - received_at,
-        bound=f"{VISIBILITY}-{VISIBILITY + tolerances.visibility_slack} s",
+        low=VISIBILITY - 0.5,
+        high=VISIBILITY + tolerances.visibility_slack,
     )
     assert again[0]["Body"] == "hide me"
-    assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
-    assert VISIBILITY - 0.5 <= hidden_for <= VISIBILITY + tolerances.visibility_slack
-    evidence.claim("after the timeout it reappeared with ApproximateReceiveCount 2")
+    count = again[0]["Attributes"]["ApproximateReceiveCount"]
+    assert count == "2"
+    evidence.claim(
+        f"after {hidden_for:.2f} s hidden it reappeared with ApproximateReceiveCount {count}"
+    )
 
     sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])
     assert probes.counts(sqs, url).total == 0
     late = probes.receive(sqs, url, wait=VISIBILITY + 1)  # a poll that outlasts the timeout
     assert late.messages == []
-    evidence.claim("deleted by receipt handle, it never came back, even after the timeout")
+    evidence.claim(
+        f"deleted by receipt handle, it did not come back in a {late.seconds:.1f} s poll"
+    )
 
 
 @pytest.mark.scenario("ChangeMessageVisibility extends and ends hiding")
@@ -61,29 +66,30 @@ def test_change_message_visibility_extends_and_ends_the_hiding(
     queue_of, aws, evidence, tolerances
 ) -> None:
     sqs, url = aws("sqs"), queue_of("change-vis")["url"]
+    extended = VISIBILITY + 6
     evidence.measure("inherent wait", VISIBILITY + 3)
     probes.send(sqs, url, "extend me")
     got = probes.receive(sqs, url, wait=5).messages
     assert len(got) == 1
     received_at = time.monotonic()
     sqs.change_message_visibility(
-        QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=VISIBILITY + 6
+        QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=extended
     )
     # Poll through the original timeout and beyond: the extension must keep it hidden.
     window = VISIBILITY + 3 - (time.monotonic() - received_at)
     assert probes.receive(sqs, url, wait=int(window) + 1).messages == []
-    evidence.measure(
-        "still hidden at",
-        time.monotonic() - received_at,
-        bound=f"> {VISIBILITY} s original timeout",
+    hidden_at = evidence.within(
+        "still hidden at", time.monotonic() - received_at, low=VISIBILITY, high=extended
     )
-    evidence.claim("extended to 10 s, the message stayed hidden past the original 4 s")
+    evidence.claim(
+        f"extended to {extended} s, the message was still hidden {hidden_at:.2f} s after "
+        f"receipt, past the original {VISIBILITY} s"
+    )
 
     sqs.change_message_visibility(
         QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0
     )
     back = probes.receive(sqs, url, wait=1)
-    evidence.measure("visible again after ending the hiding", back.seconds, bound="< 1.5 s")
     assert back.bodies == ["extend me"]
-    assert back.seconds < 1.5
-    evidence.claim("visibility 0 made it receivable at once")
+    seconds = evidence.within("visible again after ending the hiding", back.seconds, None, 1.5)
+    evidence.claim(f"visibility 0 made it receivable at once ({seconds:.2f} s)")

@@ -58,9 +58,9 @@ class Child:
         if "-n" not in extra:
             command += ["-p", "no:xdist"]
         if not own_emulator:
-            command += ["--endpoint-url", target.endpoint or ""]
-        if "--target" not in extra:
-            command += ["--target", "embedded"]
+            command += ["--harness-endpoint-url", target.endpoint or ""]
+        if "--harness-target" not in extra:
+            command += ["--harness-target", "embedded"]
         self.process = subprocess.Popen(
             command,
             cwd=REPO,

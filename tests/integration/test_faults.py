@@ -49,7 +49,7 @@ def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_c
 def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
     child_run, harness_target, monkeypatch
 ) -> None:
-    child = child_run("undestroyable", "--terraform-root", "tests/integration/stacks")
+    child = child_run("undestroyable", "--harness-terraform-root", "tests/integration/stacks")
     assert child.wait(timeout=300) == 1, child.output()[-3000:]  # a leftover fails the run
     output = child.output()
     assert "failed (attempt 3/3)" in output

@@ -15,11 +15,11 @@ EMULATOR_ACCOUNT = "000000000000"
 def test_wrong_account_is_refused_before_anything_is_applied(child_run, harness_target) -> None:
     child = child_run(
         "queue",
-        "--target",
+        "--harness-target",
         "aws",
-        "--aws-region",
+        "--harness-aws-region",
         "us-east-1",
-        "--aws-account-allowlist",
+        "--harness-aws-account-allowlist",
         "111122223333",
     )
     assert child.wait() != 0
@@ -35,11 +35,11 @@ def test_allow_listed_account_applies_through_the_aws_path_with_its_cap(
 ) -> None:
     child = child_run(
         "queue",
-        "--target",
+        "--harness-target",
         "aws",
-        "--aws-region",
+        "--harness-aws-region",
         "us-east-1",
-        "--aws-account-allowlist",
+        "--harness-aws-account-allowlist",
         EMULATOR_ACCOUNT,
     )
     assert child.wait() == 0, child.output()[-3000:]
@@ -51,13 +51,13 @@ def test_allow_listed_account_applies_through_the_aws_path_with_its_cap(
 def test_resource_cap_refuses_an_apply_that_would_exceed_it(child_run, harness_target) -> None:
     child = child_run(
         "queue",
-        "--target",
+        "--harness-target",
         "aws",
-        "--aws-region",
+        "--harness-aws-region",
         "us-east-1",
-        "--aws-account-allowlist",
+        "--harness-aws-account-allowlist",
         EMULATOR_ACCOUNT,
-        "--max-resources",
+        "--harness-max-resources",
         "2",
     )
     assert child.wait() != 0
@@ -89,6 +89,6 @@ def test_unreachable_endpoint_is_a_clear_error() -> None:
 
 
 def test_unknown_target_stops_pytest_at_start(child_run) -> None:
-    child = child_run("queue", "--target", "staging")
+    child = child_run("queue", "--harness-target", "staging")
     assert child.wait() == 4  # pytest's usage-error exit code
     assert "Unknown target 'staging'" in child.output()

@@ -25,7 +25,9 @@ def test_behaviour_matches_aws_after_all():
 
 def test_divergence_xfails_only_on_condition_timeout(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_diverging=DIVERGING_TESTS)
-    result = pytester.runpytest_subprocess("--target", "embedded", "-p", "no:xdist", "-rxXf")
+    result = pytester.runpytest_subprocess(
+        "--harness-target", "embedded", "-p", "no:xdist", "-rxXf"
+    )
     result.assert_outcomes(xfailed=1, failed=2)
     result.stdout.fnmatch_lines(["*XFAIL*test_awaited_aws_behaviour_never_comes*"])
     result.stdout.fnmatch_lines(["*FAILED*test_precondition_breaks*"])

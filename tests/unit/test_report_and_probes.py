@@ -8,23 +8,42 @@ import pytest
 from sqs_lambda_harness.__main__ import parse_age
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
-from sqs_lambda_harness.report import Evidence, RunReport, ScenarioResult, evidence_from_properties
+from sqs_lambda_harness.report import (
+    Evidence,
+    RunReport,
+    ScenarioResult,
+    WorkerFacts,
+    evidence_from_properties,
+)
 from sqs_lambda_harness.stacks import StackRecord
 
 
 def test_evidence_round_trips_through_user_properties() -> None:
     evidence = Evidence()
     evidence.claim("empty receive returned no message")
-    evidence.measure("empty long poll", 20.013, bound="19.5-21.5 s")
+    evidence.measure("empty long poll", 20.013, low=19.5, high=21.5)
     restored = evidence_from_properties([("harness_evidence", evidence.to_json()), ("x", "y")])
     assert restored.claims == ["empty receive returned no message"]
     assert restored.measurements[0].value == pytest.approx(20.013)
+    assert (restored.measurements[0].low, restored.measurements[0].high) == (19.5, 21.5)
+
+
+def test_a_figure_outside_its_bounds_fails_and_is_still_recorded() -> None:
+    evidence = Evidence()
+    with pytest.raises(
+        AssertionError, match=r"empty long poll was 22\.100 s, outside 19\.5-21\.5 s"
+    ):
+        evidence.within("empty long poll", 22.1, 19.5, 21.5)
+    assert [m.value for m in evidence.measurements] == [22.1]
+    assert evidence.within("early return", 3.01, None, 5.0) == 3.01
+    assert evidence.measurements[-1].bound_text() == "<= 5 s"
 
 
 def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path) -> None:
     evidence = Evidence()
-    evidence.measure("empty long poll", 20.01, bound="19.5-21.5 s")
-    report = RunReport("abc123", "embedded", {"endpoint": "http://127.0.0.1:4566"})
+    evidence.measure("empty long poll", 20.01, low=19.5, high=21.5)
+    report = RunReport("abc123", "embedded", started_at=1.7e9)
+    report.workers["gw0"] = WorkerFacts("gw0", endpoint="http://127.0.0.1:4566")
     report.add(
         ScenarioResult(
             "t::a", "Empty long poll", "passed", 21.2, ["no message"], evidence.measurements
@@ -38,7 +57,7 @@ def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path
     assert "target embedded (http://127.0.0.1:4566), run abc123, teardown destroy" in text
     assert "PASSED   Empty long poll" in text
     assert "empty long poll 20.01 s (bound 19.5-21.5 s)" in text
-    assert "asserted: no message" in text
+    assert "proved: no message" in text
     assert "1 applied, apply median 3.0 s; teardown destroy: 1 destroyed" in text
     assert "leftovers: none" in text
     report.write_json(tmp_path / "r.json", 25.0)
@@ -112,3 +131,47 @@ def test_report_is_matched_by_request_id_else_only_when_unambiguous() -> None:
     one = FakeLogs(["REPORT RequestId: x\tDuration: 19999.0 ms"])
     assert _report_from_log_group(one, "fn", 0, "not-the-same-id") == pytest.approx(19999.0)
     assert _report_from_log_group(FakeLogs([]), "fn", 0, "x") is None
+
+
+def test_timeline_places_every_phase_in_run_seconds_and_the_floor_adds_the_longest_wait() -> None:
+    t0 = 1.7e9
+    report = RunReport("abc123", "embedded", started_at=t0, teardown="destroy")
+    report.workers["gw0"] = WorkerFacts("gw0", "http://x", "MiniStack 1.5", t0 + 0.5, 0.6)
+    for serial, (apply_at, seconds) in enumerate([(1.0, 50.0), (60.0, 40.0)]):
+        report.stacks.append(
+            StackRecord(
+                "stacks/pipeline",
+                f"hx-abc123-0-a-{serial}",
+                "gw0",
+                9,
+                t0 + apply_at,
+                seconds,
+                "destroy",
+                30.0,
+                True,
+                teardown_started_at=t0 + apply_at + seconds + 5,
+                nodeid=f"t::{serial}",
+            )
+        )
+    wait = Evidence()
+    wait.measure("inherent wait", 32)
+    report.add(
+        ScenarioResult("t::0", "Demo", "failed", 90.0, [], wait.measurements, "boom", "gw0", t0 + 1)
+    )
+    bars = report.timeline()
+    assert [b["phase"] for b in bars] == [
+        "emulator",
+        "apply",
+        "test",
+        "destroy",
+        "apply",
+        "destroy",
+    ]
+    assert bars[0]["start"] == 0.5 and bars[1]["start"] == 1.0
+    assert [b["ok"] for b in bars if b["phase"] == "test"] == [False]
+    floor = report.floor()
+    assert floor is not None
+    assert (floor["apply_seconds"], floor["wait_seconds"], floor["seconds"]) == (40.0, 32.0, 72.0)
+    data = report.to_dict(120.0)
+    assert data["schema_version"] == 1 and data["emulator"] == "MiniStack 1.5"
+    assert data["scenarios"][0]["start"] == 1.0 and data["workers"][0]["id"] == "gw0"

@@ -1,0 +1,78 @@
+"""Installed in someone else's repository, the plugin is a guest: an unrelated suite runs as if
+it were not there, and a suite that uses it gets back what activation changed."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+UNRELATED = """
+import os, signal
+
+def test_sees_no_harness():
+    assert "HARNESS_RUN_ID" not in os.environ
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+def test_other():
+    assert 1 + 1 == 2
+"""
+
+USES_THE_HARNESS = """
+import signal
+
+def test_run(harness_run):
+    assert len(harness_run.id) == 6
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+"""
+
+
+@pytest.fixture
+def clean_process(monkeypatch: pytest.MonkeyPatch):
+    """The in-process run starts from what a fresh pytest would see."""
+    monkeypatch.delenv("HARNESS_RUN_ID", raising=False)
+    monkeypatch.delenv("HARNESS_RUN_STARTED_AT", raising=False)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_an_unrelated_suite_is_untouched(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, clean_process
+) -> None:
+    monkeypatch.setenv("HARNESS_TARGET", "no-such-target")  # not even read: nothing asks
+    pytester.makepyfile(test_theirs=UNRELATED)
+    result = pytester.runpytest_inprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert "SQS <-> Lambda" not in result.stdout.str()
+    assert "HARNESS_RUN_ID" not in os.environ
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert not (pytester.path / ".harness").exists()
+
+
+def test_the_plugin_announces_itself_only_by_prefixed_options(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    section = result.stdout.str().split("sqs-lambda-harness:", 1)[1].split("\n\n", 1)[0]
+    options = [line.split()[0] for line in section.splitlines() if line.strip().startswith("--")]
+    assert options and all(option.startswith("--harness-") for option in options), options
+
+
+def test_activation_is_undone_when_the_run_ends(pytester: pytest.Pytester, clean_process) -> None:
+    pytester.makepyfile(test_ours=USES_THE_HARNESS)
+    result = pytester.runpytest_inprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "HARNESS_RUN_ID" not in os.environ
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_misconfigured_target_is_refused_before_any_test_runs(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_ours=USES_THE_HARNESS, test_theirs=UNRELATED)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "--harness-target", "staging")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*Unknown target 'staging'*"])
+    assert "passed" not in result.stdout.str()
