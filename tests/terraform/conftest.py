@@ -1,6 +1,6 @@
 """Session fixtures for the Terraform rule tests: one copy of the tree and one init per
 configuration per process (each xdist worker has its own copy, so workers never share a
-.terraform directory)."""
+.terraform directory), and each batch of rule cases planned once per session for all workers."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 
 from sqs_lambda_harness.emulator import start_ministack
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.runner import Result
-from tests.terraform import tfkit
+from tests.terraform import batches, tfkit
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,7 +39,7 @@ def tf_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def initialized(tf_workspace: Path) -> Callable[[str], Path]:
-    """`initialized("tests/terraform/fixtures/sqs-queue")` -> that directory, after init."""
+    """`initialized("terraform/stacks/pipeline")` -> that directory in the copy, after init."""
     done: dict[str, Path | BaseException] = {}
 
     def get(relative: str) -> Path:
@@ -58,13 +57,21 @@ def initialized(tf_workspace: Path) -> Callable[[str], Path]:
     return get
 
 
-@pytest.fixture
-def plan_case(initialized: Callable[[str], Path], tmp_path: Path) -> Callable[..., Result]:
-    """`plan_case("sqs-queue", {...})` plans the module fixture with those variables
-    (`out=` saves the plan for `tfkit.planned_policy`)."""
+@pytest.fixture(scope="session")
+def planned(
+    tf_workspace: Path, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Callable[[batches.Batch], batches.Outcome]:
+    """`planned(batch)` -> the outcome of the batch's one plan. The first worker to ask plans it
+    in its copy of the tree; the others read that outcome (each batch is planned once a run)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base if worker_id == "master" else base.parent) / "tf-batches"
+    modules = tf_workspace / "terraform" / "modules"
 
-    def plan(fixture: str, variables: dict, out: Path | None = None) -> Result:
-        directory = initialized(f"tests/terraform/fixtures/{fixture}")
-        return tfkit.plan(directory, variables, tmp_path / "case.tfvars.json", out)
+    def get(batch: batches.Batch) -> batches.Outcome:
+        return batches.shared(
+            shared,
+            batch.key,
+            lambda: batches.plan(batch, tf_workspace / "batches" / batch.key, modules),
+        )
 
-    return plan
+    return get

@@ -1,20 +1,23 @@
 """lambda-function: every Lambda limit is refused at plan with a message stating the rule, and
-the edge values themselves plan."""
+the edge values themselves plan. All cases of a kind share one plan (tests/terraform/batches.py).
+"""
 
 from __future__ import annotations
 
+import io
 import zipfile
 
 import pytest
 
-from tests.terraform import tfkit
+from tests.terraform import batches, tfkit
+from tests.terraform.batches import Batch, Case
 
 pytestmark = [
     pytest.mark.terraform,
 ]
 
-FIXTURE = "lambda-function"
-BASE = {"function_name": "tf-fn", "source_dir": "src"}
+MODULE = "lambda-function"
+BASE = {"source_dir": "src"}
 VARIABLE = "Invalid value for variable"
 PRECONDITION = "Resource precondition failed"
 RESERVED = "environment_variables must not set a reserved key"
@@ -25,7 +28,7 @@ def statement(*actions: str) -> list[dict]:
     return [{"actions": list(actions), "resources": ["arn:aws:sqs:us-east-1:123456789012:q"]}]
 
 
-INVALID = [
+RULES = [
     (
         "name-65-chars",
         {"function_name": "f" * 65},
@@ -164,7 +167,7 @@ INVALID = [
     ),
 ]
 
-VALID = [
+EDGES = [
     ("name-64-chars", {"function_name": "f" * 64}),
     ("timeout-1", {"timeout": 1}),
     ("timeout-900", {"timeout": 900}),
@@ -187,23 +190,43 @@ VALID = [
         },
     ),
     ("log-retention-3653", {"log_retention_in_days": 3653}),
+    ("ready-made-zip", {"source_dir": None, "zip_path": "package.zip"}),  # FILES has it
 ]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "summary", "message"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
-)
-def test_invalid_input_fails_at_plan(plan_case, overrides, summary, message):
-    tfkit.assert_fails_with(plan_case(FIXTURE, {**BASE, **overrides}), summary, message)
-
-
-@pytest.mark.parametrize("overrides", [c[1] for c in VALID], ids=[c[0] for c in VALID])
-def test_edge_value_plans(plan_case, overrides):
-    tfkit.assert_plans(plan_case(FIXTURE, {**BASE, **overrides}))
-
-
-def test_ready_made_zip_plans(plan_case, tmp_path):
-    package = tmp_path / "package.zip"
-    with zipfile.ZipFile(package, "w") as archive:
+def package() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
-    tfkit.assert_plans(plan_case(FIXTURE, {**BASE, "source_dir": None, "zip_path": str(package)}))
+    return buffer.getvalue()
+
+
+def cases(rows: list[tuple], expected: bool) -> tuple[Case, ...]:
+    """Each case packages its own zip (.build/<function_name>.zip): a unique name unless the
+    case is about the name."""
+    made = []
+    for row in rows:
+        inputs = {"function_name": f"tf-{row[0]}"[:64].replace(".", "-"), **row[1]}
+        made.append(Case(row[0], inputs, *row[2:]) if expected else Case(row[0], inputs))
+    return tuple(made)
+
+
+FILES = (("src", tfkit.FIXTURES / "lambda-src"), ("package.zip", package()))
+INVALID = Batch(MODULE, "invalid", BASE, cases(RULES, True), files=FILES)
+VALID = Batch(MODULE, "valid", BASE, cases(EDGES, False), files=FILES, save_plan=True)
+
+
+@pytest.mark.parametrize("case", INVALID.cases, ids=[c.id for c in INVALID.cases])
+def test_rule_is_refused_at_plan(planned, case):
+    batches.assert_refused(planned(INVALID), case)
+
+
+def test_every_error_belongs_to_a_case(planned):
+    outcome = planned(INVALID)
+    assert not outcome.unattributed, batches.describe(outcome.unattributed)
+    assert set(outcome.errors) == {c.id for c in INVALID.cases}
+
+
+@pytest.mark.parametrize("case", VALID.cases, ids=[c.id for c in VALID.cases])
+def test_edge_value_plans(planned, case):
+    batches.assert_plans(planned(VALID), case)

@@ -32,14 +32,11 @@ module "processor" {
 module "orders_trigger" {
   source = "../../modules/sqs-lambda-trigger"
 
-  queue_arn                          = module.orders_queue.queue_arn
-  queue_visibility_timeout_seconds   = module.orders_queue.visibility_timeout_seconds
-  queue_fifo                         = module.orders_queue.fifo_queue
-  function_name                      = module.processor.function_name
-  function_role_name                 = module.processor.role_name
-  function_timeout                   = module.processor.timeout
-  batch_size                         = 50
+  queue                              = module.orders_queue # its ARN, FIFO-ness, visibility timeout and KMS key
+  function                           = module.processor    # its name, role and timeout
+  batch_size                         = 50                  # > 10 needs a batching window >= 1
   maximum_batching_window_in_seconds = 5
   maximum_concurrency                = 10
   filter_patterns                    = [jsonencode({ body = { type = ["order"] } })]
+  tags                               = var.tags
 }

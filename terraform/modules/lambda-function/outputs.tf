@@ -9,7 +9,7 @@ output "function_arn" {
 }
 
 output "role_name" {
-  description = "Name of the execution role (attach more policies to it, e.g. with sqs-lambda-trigger)."
+  description = "Name of the execution role (attach more policies to it; sqs-lambda-trigger adds the poller's)."
   value       = aws_iam_role.this.name
 }
 
@@ -24,6 +24,6 @@ output "log_group_name" {
 }
 
 output "timeout" {
-  description = "Function timeout in seconds, for checking a trigger's visibility-timeout rule."
+  description = "Function timeout in seconds, for the trigger's visibility-timeout rules (pass the whole module to sqs-lambda-trigger's function input)."
   value       = aws_lambda_function.this.timeout
 }

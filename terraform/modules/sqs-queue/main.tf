@@ -51,7 +51,12 @@ resource "aws_sqs_queue" "this" {
 
     precondition {
       condition     = var.fifo_queue || (var.deduplication_scope == null && var.fifo_throughput_limit == null)
-      error_message = "deduplication_scope and fifo_throughput_limit require fifo_queue = true (SQS: they are high-throughput FIFO settings); leave them null on a standard queue."
+      error_message = "deduplication_scope and fifo_throughput_limit require fifo_queue = true (SQS: they are high-throughput FIFO settings); leave them null on a standard queue (got ${coalesce(var.deduplication_scope, "null")} and ${coalesce(var.fifo_throughput_limit, "null")})."
+    }
+
+    precondition {
+      condition     = var.fifo_throughput_limit != "perMessageGroupId" || var.deduplication_scope == "messageGroup"
+      error_message = "fifo_throughput_limit = \"perMessageGroupId\" requires deduplication_scope = \"messageGroup\" (SQS: the perMessageGroupId value is allowed only when DeduplicationScope is messageGroup); deduplication_scope is ${var.deduplication_scope == null ? "null (SQS default: queue)" : "\"${var.deduplication_scope}\""}."
     }
   }
 }
@@ -76,6 +81,11 @@ resource "aws_sqs_queue" "dlq" {
     precondition {
       condition     = length(local.dlq_name) <= 80
       error_message = "The dead-letter queue name \"${local.dlq_name}\" is ${length(local.dlq_name)} characters (SQS queue names are at most 80); shorten name by ${length(local.dlq_name) - 80} or set create_dlq = false."
+    }
+
+    precondition {
+      condition     = var.dlq_message_retention_seconds >= var.message_retention_seconds
+      error_message = "dlq_message_retention_seconds (${var.dlq_message_retention_seconds}) must be at least message_retention_seconds (${var.message_retention_seconds}) (SQS: a message's age counts from its original enqueue, so the dead-letter queue's retention must be longer than the source queue's, or redriven messages expire early)."
     }
   }
 }

@@ -75,16 +75,12 @@ module "consumer" {
 module "trigger" {
   source = "../../modules/sqs-lambda-trigger"
 
-  queue_arn                          = module.source_queue.queue_arn
-  queue_visibility_timeout_seconds   = module.source_queue.visibility_timeout_seconds
-  queue_fifo                         = module.source_queue.fifo_queue
-  queue_kms_key_arn                  = module.source_queue.kms_master_key_id
-  function_name                      = module.consumer.function_name
-  function_role_name                 = module.consumer.role_name
-  function_timeout                   = module.consumer.timeout
+  queue                              = module.source_queue
+  function                           = module.consumer
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   report_batch_item_failures         = true
   maximum_concurrency                = var.maximum_concurrency
   enabled                            = var.mapping_enabled
+  tags                               = var.tags
 }

@@ -21,7 +21,7 @@ variable "maximum_batching_window_in_seconds" {
   type        = number
   nullable    = false
   default     = 0
-  description = "Batching window of the mapping (0-300 s)."
+  description = "Batching window of the mapping (0-300 s; standard queues only, so 0 with fifo)."
 
   validation {
     condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
