@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.report import SCHEMA_VERSION, Measurement, worker_order
 
-SCHEMA_VERSION = 1
 MATRIX_VERSION = 1
 NOT_RUN = "not run"
 
@@ -107,61 +107,7 @@ def bounds_from_text(text: str) -> tuple[float | None, float | None]:
     return None, None
 
 
-def worker_order(worker: str) -> tuple[str, int]:
-    """gw2 before gw10: sort by prefix, then by number."""
-    match = re.fullmatch(r"(\D*)(\d+)", worker)
-    return (match.group(1), int(match.group(2))) if match else (worker, -1)
-
-
 # ----------------------------------------------------------------------------- figures
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A measured figure and the bound it was asserted against (either side may be open)."""
-
-    name: str
-    value: float
-    unit: str = "s"
-    low: float | None = None
-    high: float | None = None
-
-    @classmethod
-    def of(cls, measurement: dict[str, Any]) -> Figure:
-        return cls(
-            measurement["name"],
-            float(measurement["value"]),
-            measurement.get("unit", ""),
-            measurement.get("low"),
-            measurement.get("high"),
-        )
-
-    @property
-    def bounded(self) -> bool:
-        return self.low is not None or self.high is not None
-
-    @property
-    def inside(self) -> bool:
-        return (self.low is None or self.value >= self.low) and (
-            self.high is None or self.value <= self.high
-        )
-
-    def text(self) -> str:
-        """`20.02 s`, `18` (a count)."""
-        return f"{self.value:.2f} {self.unit}" if self.unit else f"{self.value:g}"
-
-    def bound_text(self) -> str:
-        """`19.5–21.5 s`, `≥ 4 s`, `≤ 1.5 s`, or '' without a bound."""
-        unit = f" {self.unit}" if self.unit else ""
-        if self.low is not None and self.high is not None:
-            if self.low == self.high:
-                return f"= {self.low:g}{unit}"
-            return f"{self.low:g}–{self.high:g}{unit}"
-        if self.low is not None:
-            return f"≥ {self.low:g}{unit}"
-        if self.high is not None:
-            return f"≤ {self.high:g}{unit}"
-        return ""
 
 
 # ----------------------------------------------------------------------------- the matrix
@@ -186,7 +132,7 @@ class Column:
 @dataclass
 class Cell:
     outcome: str
-    figures: list[Figure] = field(default_factory=list)
+    figures: list[Measurement] = field(default_factory=list)
     differs: bool = False  # its outcome differs from the reference column's
     was: str | None = None  # the previous matrix's outcome, when it changed
     new: bool = False  # the previous matrix had no such cell
@@ -332,7 +278,7 @@ def build(reports: Iterable[dict[str, Any]], aws: dict[str, Any] | None = None) 
     for column, report in zip(columns, runs, strict=True):
         for scenario in report.get("scenarios", []):
             key = scenario_key(scenario["nodeid"])
-            figures = [Figure.of(m) for m in scenario.get("measurements", [])]
+            figures = [Measurement.from_json(m) for m in scenario.get("measurements", [])]
             bounded = [f for f in figures if f.bounded]
             row = rows.setdefault(key, Row(key, scenario["title"], [f.name for f in bounded], {}))
             row.figures += [f.name for f in bounded if f.name not in row.figures]

@@ -14,7 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from sqs_lambda_harness.fidelity import Figure, Matrix, worker_order
+from sqs_lambda_harness.fidelity import Matrix
+from sqs_lambda_harness.report import Measurement, worker_order
 
 PHASES = {  # phase -> what the legend calls it
     "emulator": "emulator start",
@@ -214,7 +215,8 @@ def _timeline(report: dict[str, Any]) -> str:
     if not bars:
         return (
             '<section id="timeline"><h2>Timeline</h2><p class="note">This report has no '
-            "timeline (it was written before schema version 1).</p></section>"
+            "timeline: nothing was applied or run, or it was written before schema version 1."
+            "</p></section>"
         )
     wall = float(report.get("wall_seconds") or 0)
     floor = report.get("floor") or {}
@@ -261,7 +263,7 @@ def _timeline(report: dict[str, Any]) -> str:
             f'<rect class="bar phase-{_e(bar["phase"])}{"" if bar["ok"] else " not-ok"}" '
             f'x="{x(bar["start"]):.2f}" y="{y}" width="{width:.2f}" height="{LANE - 2 * inset}" '
             f'data-worker="{_e(bar["worker"])}" data-phase="{_e(bar["phase"])}" '
-            f'data-start="{bar["start"]}" data-seconds="{bar["seconds"]}" '
+            f'data-start="{float(bar["start"])}" data-seconds="{float(bar["seconds"])}" '
             f'data-ok="{str(bar["ok"]).lower()}" data-nodeid="{_e(bar.get("nodeid") or "")}">'
             f"<title>{_e(tip)}</title></rect>"
         )
@@ -381,7 +383,7 @@ def _ordered(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def verdict(figure: Figure) -> tuple[str, str]:
+def verdict(figure: Measurement) -> tuple[str, str]:
     """(inside | near | outside | unbounded, what a person should read) for one figure."""
     unit = f" {figure.unit}" if figure.unit else ""
     bound = figure.bound_text()
@@ -412,7 +414,7 @@ def verdict(figure: Figure) -> tuple[str, str]:
     return "inside", f"inside {bound}, {margin:.2f}{unit} from it"
 
 
-def _gauge(figure: Figure, kind: str) -> str:
+def _gauge(figure: Measurement, kind: str) -> str:
     """A horizontal scale: the allowed range shaded, the figure a mark on it."""
     low, high, value = figure.low, figure.high, figure.value
     if low is not None and high is not None:
@@ -451,7 +453,7 @@ def _gauge(figure: Figure, kind: str) -> str:
 
 
 def _figure_row(measurement: dict[str, Any]) -> str:
-    figure = Figure.of(measurement)
+    figure = Measurement.from_json(measurement)
     kind, words = verdict(figure)
     flag = {"near": "⚠ ", "outside": "✗ "}.get(kind, "")
     return (
@@ -542,7 +544,7 @@ def _stacks(report: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr{'' if s.get('ok', True) else ' class=not-ok'}><td>{_e(s.get('stack'))}</td>"
         f"<td><code>{_e(s.get('prefix'))}</code></td><td>{_e(s.get('worker'))}</td>"
-        f'<td class="num">{s.get("resources")}</td>'
+        f'<td class="num">{int(s.get("resources") or 0)}</td>'
         f'<td class="num">{float(s.get("apply_seconds") or 0):.2f}</td>'
         f"<td>{_e(s.get('teardown'))}</td>"
         f'<td class="num">{float(s.get("teardown_seconds") or 0):.2f}</td>'

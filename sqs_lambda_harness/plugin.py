@@ -93,8 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-max-resources",
-        type=int,
-        default=int(os.environ.get("HARNESS_MAX_RESOURCES", 0)) or None,
+        default=os.environ.get("HARNESS_MAX_RESOURCES"),  # parsed on activation, not here
         help="cap on resources one run may create (aws default 250) [HARNESS_MAX_RESOURCES]",
     )
     group.addoption(
@@ -143,11 +142,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _uses_harness(items: list[pytest.Item]) -> bool:
-    return any(
-        HARNESS_FIXTURES & set(getattr(item, "fixturenames", ()))
-        or item.get_closest_marker("needs")
-        for item in items
-    )
+    """Whether a collected test uses one of this plugin's fixtures (not a same-named fixture of
+    the host repository's, e.g. its own `aws`) or declares a capability it needs."""
+    return any(_uses_our_fixture(item) or item.get_closest_marker("needs") for item in items)
+
+
+def _uses_our_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name in HARNESS_FIXTURES & set(info.names_closure):
+        definitions = info.name2fixturedefs.get(name) or ()
+        if definitions and definitions[-1].func.__module__ == __name__:  # the one in effect
+            return True
+    return False
 
 
 def _activate(config: pytest.Config) -> Target:
@@ -162,7 +170,7 @@ def _activate(config: pytest.Config) -> Target:
             endpoint=config.getoption("--harness-endpoint-url"),
             region=config.getoption("--harness-aws-region"),
             allowlist=config.getoption("--harness-aws-account-allowlist"),
-            max_resources=config.getoption("--harness-max-resources"),
+            max_resources=_max_resources(config.getoption("--harness-max-resources")),
         )
         teardown = resolve_teardown(config.getoption("--harness-teardown"), target)
     except HarnessError as error:
@@ -173,6 +181,17 @@ def _activate(config: pytest.Config) -> Target:
     if threading.current_thread() is threading.main_thread():
         config.stash[sigterm_key] = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     return target
+
+
+def _max_resources(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise HarnessError(
+            f"HARNESS_MAX_RESOURCES / --harness-max-resources {raw!r} is not a whole number.",
+            fix="set it to how many resources one run may create, or unset it.",
+        )
+    return int(raw) or None
 
 
 def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
@@ -604,9 +623,8 @@ class SummaryCollector:
             return  # the harness was not used
         wall = time.monotonic() - self.config.stash[started_key][0]
         lines = run_report.render(wall)
-        if not lines:
-            return
-        terminalreporter.write_sep("=", "SQS <-> Lambda: what this run proved")
+        if lines:
+            terminalreporter.write_sep("=", "SQS <-> Lambda: what this run proved")
         for line in lines:
             terminalreporter.write_line(line)
         path = self.config.getoption("--harness-report")
@@ -649,8 +667,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leftovers and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
     if _is_worker(config):
-        config.workeroutput["harness_stacks"] = json.dumps([r.to_json() for r in history])  # type: ignore[attr-defined]
-        config.workeroutput["harness_leftovers"] = json.dumps(leftovers)  # type: ignore[attr-defined]
+        if target_key in config.stash:  # only a worker that used the harness reports to it
+            config.workeroutput["harness_stacks"] = json.dumps([r.to_json() for r in history])  # type: ignore[attr-defined]
+            config.workeroutput["harness_leftovers"] = json.dumps(leftovers)  # type: ignore[attr-defined]
         return
     if history or leftovers:
         _run_report(config).stacks += history

@@ -283,7 +283,8 @@ def log_lines(logs: Any, function_name: str, since: float, text: str = "") -> li
                 for e in page.get("events", [])
                 if text in e["message"]
             ]
-            if not page.get("nextToken") or not page.get("events"):
+            # A page may be empty while more follow: only a missing token ends the listing.
+            if not page.get("nextToken") or page["nextToken"] == kwargs.get("nextToken"):
                 break
             kwargs["nextToken"] = page["nextToken"]
     except logs.exceptions.ResourceNotFoundException:
@@ -337,7 +338,9 @@ def mapping_state(lambda_client: Any, uuid: str) -> MappingState:
 
 
 def peek(sqs: Any, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
-    """Read messages without taking them (visibility 0: they stay receivable), e.g. a DLQ."""
+    """Read messages without taking them (visibility 0: they stay receivable), e.g. a DLQ.
+    Each read still counts as a receive: on a queue with a redrive policy it moves messages
+    towards their DLQ, so peek at DLQs and queues without one."""
     return receive(sqs, queue_url, wait=1, max_messages=max_messages, visibility=0).messages
 
 

@@ -9,6 +9,8 @@ report's `user_properties`, so the summary is complete whether or not the run wa
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +24,7 @@ SCHEMA_VERSION = 1
 INHERENT_WAIT = "inherent wait"  # a measurement naming how long a scenario must wait by design
 
 
-@dataclass
+@dataclass(frozen=True)
 class Measurement:
     """A measured figure and the bounds its check held it to (None: not bounded that side)."""
 
@@ -32,20 +34,46 @@ class Measurement:
     low: float | None = None
     high: float | None = None
 
+    @classmethod
+    def from_json(cls, measurement: dict[str, Any]) -> Measurement:
+        return cls(
+            measurement["name"],
+            float(measurement["value"]),
+            measurement.get("unit", ""),
+            measurement.get("low"),
+            measurement.get("high"),
+        )
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None or self.high is not None
+
+    @property
+    def inside(self) -> bool:
+        return (self.low is None or self.value >= self.low) and (
+            self.high is None or self.value <= self.high
+        )
+
+    def text(self) -> str:
+        """`20.02 s`, `18` (a count)."""
+        return f"{self.value:.2f} {self.unit}" if self.unit else f"{self.value:g}"
+
     def bound_text(self) -> str:
+        """`19.5–21.5 s`, `≥ 4 s`, `≤ 1.5 s`, or '' without a bound."""
         unit = f" {self.unit}" if self.unit else ""
         if self.low is not None and self.high is not None:
-            return f"{self.low:g}-{self.high:g}{unit}"
+            if self.low == self.high:
+                return f"= {self.low:g}{unit}"
+            return f"{self.low:g}–{self.high:g}{unit}"
         if self.low is not None:
-            return f">= {self.low:g}{unit}"
+            return f"≥ {self.low:g}{unit}"
         if self.high is not None:
-            return f"<= {self.high:g}{unit}"
+            return f"≤ {self.high:g}{unit}"
         return ""
 
     def render(self) -> str:
-        figure = f"{self.value:.2f} {self.unit}" if self.unit else f"{self.value:g}"
         bound = self.bound_text()
-        return f"{self.name} {figure}" + (f" (bound {bound})" if bound else "")
+        return f"{self.name} {self.text()}" + (f" (bound {bound})" if bound else "")
 
 
 @dataclass
@@ -65,22 +93,25 @@ class Evidence:
         name: str,
         value: float,
         unit: str = "s",
+        *,
         low: float | None = None,
         high: float | None = None,
     ) -> float:
         """Record a figure (kept even when its check then fails: that is when it matters)."""
-        self.measurements.append(Measurement(name, float(value), unit, low, high))
-        return float(value)
+        figure = float(value)
+        if not math.isfinite(figure):
+            raise ValueError(f"{name}: {value!r} is not a measured figure")
+        self.measurements.append(Measurement(name, figure, unit, low, high))
+        return figure
 
     def within(
-        self, name: str, value: float, low: float | None, high: float | None, unit: str = "s"
+        self, name: str, value: float, low: float | None, high: float | None, *, unit: str = "s"
     ) -> float:
-        """Record a figure and check it against its bounds."""
-        figure = self.measure(name, value, unit, low, high)
+        """Record a figure and check it against its bounds (the check fails the test)."""
+        figure = self.measure(name, value, unit, low=low, high=high)
         measured = self.measurements[-1]
-        assert (low is None or figure >= low) and (high is None or figure <= high), (
-            f"{name} was {figure:.3f} {unit}, outside {measured.bound_text()}"
-        )
+        if not measured.inside:
+            raise AssertionError(f"{name} was {figure:.3f} {unit}, outside {measured.bound_text()}")
         return figure
 
     def to_json(self) -> str:
@@ -133,7 +164,7 @@ class RunReport:
 
     def emulator(self) -> str | None:
         names = sorted({w.emulator for w in self.workers.values() if w.emulator})
-        return ", ".join(names) if names else self.environment.get("emulator")
+        return ", ".join(names) if names else None
 
     def stack_summary(self) -> dict[str, Any]:
         applies = [s.apply_seconds for s in self.stacks]
@@ -176,7 +207,7 @@ class RunReport:
                 s.apply_started_at,
                 s.apply_seconds,
                 nodeid=s.nodeid or None,
-                ok=True,
+                ok=s.apply_ok,
             )
             if s.teardown_started_at:
                 bar(
@@ -205,7 +236,7 @@ class RunReport:
         """The floor this run is measured against: the slowest stack's fastest apply in the run
         (the nearest this run has to "apply alone") plus the longest inherent wait."""
         fastest: dict[str, float] = {}
-        for s in self.stacks:
+        for s in (s for s in self.stacks if s.apply_ok):
             fastest[s.stack] = min(fastest.get(s.stack, s.apply_seconds), s.apply_seconds)
         waits = [(r.inherent_wait(), r.title) for r in self.scenarios if r.inherent_wait()]
         if not fastest or not waits:
@@ -237,7 +268,7 @@ class RunReport:
                     "emulator_start_seconds": w.emulator_start_seconds
                     and round(w.emulator_start_seconds, 2),
                 }
-                for w in sorted(self.workers.values(), key=lambda w: _worker_order(w.id))
+                for w in sorted(self.workers.values(), key=lambda w: worker_order(w.id))
             ],
             "timeline": self.timeline(),
             "floor": self.floor(),
@@ -317,10 +348,10 @@ class RunReport:
         return lines
 
 
-def _worker_order(worker: str) -> tuple[int, str]:
-    """gw2 before gw10; `main` (no xdist) first."""
-    digits = "".join(ch for ch in worker if ch.isdigit())
-    return (int(digits) if digits else -1, worker)
+def worker_order(worker: str) -> tuple[str, int]:
+    """gw2 before gw10: sort by prefix, then by number."""
+    match = re.fullmatch(r"(\D*)(\d+)", worker)
+    return (match.group(1), int(match.group(2))) if match else (worker, -1)
 
 
 def evidence_from_properties(properties: list[tuple[str, Any]]) -> Evidence:
@@ -329,5 +360,5 @@ def evidence_from_properties(properties: list[tuple[str, Any]]) -> Evidence:
         if key == EVIDENCE_KEY:
             data = json.loads(value)
             evidence.claims += data["claims"]
-            evidence.measurements += [Measurement(**m) for m in data["measurements"]]
+            evidence.measurements += [Measurement.from_json(m) for m in data["measurements"]]
     return evidence

@@ -27,7 +27,7 @@ from sqs_lambda_harness.interrupts import shielded
 
 DEFAULT_TIMEOUT = 900.0
 AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-IGNORED_ENV = ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG", "TF_CLI_ARGS")
+IGNORED_ENV = ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG")  # + TF_CLI_ARGS*
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ class Runner:
         self.env = {**os.environ, **env, **AUTOMATION_ENV}
         # A shared plugin cache is not safe under parallel inits (the mirror is read-only), and
         # a user's TF_* settings must not redirect our working copies.
-        for name in IGNORED_ENV:
-            self.env.pop(name, None)
+        for name in [n for n in self.env if n in IGNORED_ENV or n.startswith("TF_CLI_ARGS")]:
+            self.env.pop(name)
         self.log_path = log_path
         self.timeout = timeout
         self.interrupt_grace = interrupt_grace

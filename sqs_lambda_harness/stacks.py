@@ -102,6 +102,7 @@ class StackRecord:
     ok: bool  # destroyed (or discarded); False: a leftover
     teardown_started_at: float = 0.0  # epoch seconds
     nodeid: str = ""  # the test that applied it ("" for a stack shared by several)
+    apply_ok: bool = True  # False: the apply failed (and what it created was torn down)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +128,7 @@ class AppliedStack:
     resources: int
     apply_started_at: float = 0.0
     nodeid: str = ""
+    apply_ok: bool = True
     destroyed: bool = False  # torn down: destroyed, or discarded with the emulator
     destroying: bool = False
 
@@ -217,6 +219,7 @@ class StackManager:
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
             applied.apply_started_at, applied.nodeid = started_at, nodeid
+            applied.apply_ok = False
             if not applying:
                 self.discard(applied)  # interrupted while waiting for a slot, or init failed
             elif self.teardown == "discard":
@@ -305,6 +308,7 @@ class StackManager:
             ok=ok,
             teardown_started_at=started_at,
             nodeid=applied.nodeid,
+            apply_ok=applied.apply_ok,
         )
         with shielded(), self._lock:
             if applied in self.live:

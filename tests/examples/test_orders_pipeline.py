@@ -12,7 +12,7 @@ import pytest
 
 from sqs_lambda_harness import probes
 
-# One application for both tests, on one worker (--dist loadgroup / worksteal keeps groups).
+# One application for both tests, on one worker (`--dist loadgroup` keeps a group together).
 pytestmark = [
     pytest.mark.emulator,
     pytest.mark.needs("lambda_execution"),

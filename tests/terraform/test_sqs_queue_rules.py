@@ -123,7 +123,8 @@ RULES = [
         "dlq-retention-below-source",
         {"message_retention_seconds": 86400, "dlq_message_retention_seconds": 3600},
         PRECONDITION,
-        "dlq_message_retention_seconds (3600) must be at least message_retention_seconds (86400)",
+        "dlq_message_retention_seconds (3600) must be at least message_retention_seconds (86400)"
+        " for a standard queue",
     ),
     # ReceiveMessageWaitTimeSeconds 0-20.
     Case(
@@ -288,6 +289,11 @@ RULES = [
 
 EDGES = [
     Case("name-1-char", {"name": "a"}),
+    # A FIFO message's enqueue timestamp resets when it moves: a shorter DLQ retention is fine.
+    Case(
+        "fifo-dlq-retention-below-source",
+        fifo(message_retention_seconds=86400, dlq_message_retention_seconds=3600),
+    ),
     Case("name-80-chars-no-dlq", {"name": "a" * 80, "create_dlq": False}),
     Case("name-76-chars-with-dlq", {"name": "a" * 76}),
     Case(

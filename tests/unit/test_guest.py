@@ -76,3 +76,48 @@ def test_a_misconfigured_target_is_refused_before_any_test_runs(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*Unknown target 'staging'*"])
     assert "passed" not in result.stdout.str()
+
+
+UNRELATED_IN_A_WORKER = """
+import os
+
+def test_sees_no_harness():
+    assert not any(name.startswith("HARNESS_RUN") for name in os.environ)
+
+def test_other():
+    assert 1 + 1 == 2
+"""
+
+THEIR_OWN_AWS_FIXTURE = """
+import pytest
+
+@pytest.fixture
+def aws():
+    return "their own aws fixture"
+
+def test_uses_their_own_aws(aws):
+    assert aws == "their own aws fixture"
+"""
+
+
+def test_an_unrelated_parallel_suite_is_untouched(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under xdist too: neither the workers nor the controller resolve a target."""
+    monkeypatch.setenv("HARNESS_TARGET", "no-such-target")
+    monkeypatch.setenv("HARNESS_MAX_RESOURCES", "not-a-number")
+    pytester.makepyfile(test_theirs=UNRELATED_IN_A_WORKER)
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.OK, result.stderr.str()
+    assert "SQS <-> Lambda" not in result.stdout.str()
+
+
+def test_a_fixture_of_theirs_with_one_of_our_names_is_theirs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_TARGET", "no-such-target")
+    pytester.makepyfile(test_theirs=THEIR_OWN_AWS_FIXTURE)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK, result.stderr.str()

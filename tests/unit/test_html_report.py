@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from sqs_lambda_harness import fidelity, html
-from sqs_lambda_harness.fidelity import Figure
+from sqs_lambda_harness.report import SCHEMA_VERSION, Measurement
 
 SAMPLES = Path(__file__).parent / "samples"
 VOID = {"meta", "br", "link", "img", "input", "hr"}  # SVG shapes may hold a <title>
@@ -169,19 +169,29 @@ def test_a_report_without_a_timeline_says_so() -> None:
 @pytest.mark.parametrize(
     ("figure", "kind", "words"),
     [
-        (Figure("poll", 20.02, "s", 19.5, 21.5), "inside", "inside 19.5–21.5 s, 26% of the way"),
-        (Figure("hidden", 13.93, "s", 12, 14), "near", "near its high bound: 0.07 s inside"),
-        (Figure("early", 3.01, "s", 3, 5), "near", "near its low bound: 0.01 s inside"),
-        (Figure("dlq", 31.2, "s", 22, 30), "outside", "outside 22–30 s: 1.20 s above it"),
-        (Figure("fast", 2.5, "s", 3, 5), "outside", "outside 3–5 s: 0.50 s below it"),
-        (Figure("still hidden", 7.01, "s", 4, None), "inside", "inside ≥ 4 s, 3.01 s from it"),
-        (Figure("still hidden", 4.1, "s", 4, None), "near", "near its bound: 0.10 s inside ≥ 4 s"),
-        (Figure("visible", 0.21, "s", None, 1.5), "inside", "inside ≤ 1.5 s"),
-        (Figure("duplicates", 0, "", 0, 0), "inside", "exactly = 0"),
-        (Figure("messages", 20, ""), "unbounded", "no bound"),
+        (
+            Measurement("poll", 20.02, "s", 19.5, 21.5),
+            "inside",
+            "inside 19.5–21.5 s, 26% of the way",
+        ),
+        (Measurement("hidden", 13.93, "s", 12, 14), "near", "near its high bound: 0.07 s inside"),
+        (Measurement("early", 3.01, "s", 3, 5), "near", "near its low bound: 0.01 s inside"),
+        (Measurement("dlq", 31.2, "s", 22, 30), "outside", "outside 22–30 s: 1.20 s above it"),
+        (Measurement("fast", 2.5, "s", 3, 5), "outside", "outside 3–5 s: 0.50 s below it"),
+        (Measurement("still hidden", 7.01, "s", 4, None), "inside", "inside ≥ 4 s, 3.01 s from it"),
+        (
+            Measurement("still hidden", 4.1, "s", 4, None),
+            "near",
+            "near its bound: 0.10 s inside ≥ 4 s",
+        ),
+        (Measurement("visible", 0.21, "s", None, 1.5), "inside", "inside ≤ 1.5 s"),
+        (Measurement("duplicates", 0, "", 0, 0), "inside", "exactly = 0"),
+        (Measurement("messages", 20, ""), "unbounded", "no bound"),
     ],
 )
-def test_each_figure_is_judged_against_its_bound(figure: Figure, kind: str, words: str) -> None:
+def test_each_figure_is_judged_against_its_bound(
+    figure: Measurement, kind: str, words: str
+) -> None:
     got_kind, got_words = html.verdict(figure)
     assert (got_kind, got_words[: len(words)]) == (kind, words)
 
@@ -243,7 +253,7 @@ def schema() -> dict[str, Any]:
 
 def test_the_schema_is_valid_and_shipped_with_the_package() -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
-    assert schema()["properties"]["schema_version"] == {"const": fidelity.SCHEMA_VERSION}
+    assert schema()["properties"]["schema_version"] == {"const": SCHEMA_VERSION}
 
 
 @pytest.mark.parametrize("name", ["embedded", "localstack", "aws"])

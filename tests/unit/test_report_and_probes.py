@@ -1,8 +1,10 @@
 """Report rendering and the parsing helpers probes rely on."""
 
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from sqs_lambda_harness.__main__ import parse_age
@@ -16,6 +18,10 @@ from sqs_lambda_harness.report import (
     evidence_from_properties,
 )
 from sqs_lambda_harness.stacks import StackRecord
+
+SCHEMA = json.loads(
+    resources.files("sqs_lambda_harness").joinpath("report.schema.json").read_text()
+)
 
 
 def test_evidence_round_trips_through_user_properties() -> None:
@@ -31,12 +37,14 @@ def test_evidence_round_trips_through_user_properties() -> None:
 def test_a_figure_outside_its_bounds_fails_and_is_still_recorded() -> None:
     evidence = Evidence()
     with pytest.raises(
-        AssertionError, match=r"empty long poll was 22\.100 s, outside 19\.5-21\.5 s"
+        AssertionError, match=r"empty long poll was 22\.100 s, outside 19\.5–21\.5 s"
     ):
         evidence.within("empty long poll", 22.1, 19.5, 21.5)
     assert [m.value for m in evidence.measurements] == [22.1]
     assert evidence.within("early return", 3.01, None, 5.0) == 3.01
-    assert evidence.measurements[-1].bound_text() == "<= 5 s"
+    assert evidence.measurements[-1].bound_text() == "≤ 5 s"
+    with pytest.raises(ValueError, match="not a measured figure"):
+        evidence.measure("median of nothing", float("nan"))
 
 
 def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path) -> None:
@@ -56,7 +64,7 @@ def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path
     text = "\n".join(lines)
     assert "target embedded (http://127.0.0.1:4566), run abc123, teardown destroy" in text
     assert "PASSED   Empty long poll" in text
-    assert "empty long poll 20.01 s (bound 19.5-21.5 s)" in text
+    assert "empty long poll 20.01 s (bound 19.5–21.5 s)" in text
     assert "proved: no message" in text
     assert "1 applied, apply median 3.0 s; teardown destroy: 1 destroyed" in text
     assert "leftovers: none" in text
@@ -175,3 +183,55 @@ def test_timeline_places_every_phase_in_run_seconds_and_the_floor_adds_the_longe
     data = report.to_dict(120.0)
     assert data["schema_version"] == 1 and data["emulator"] == "MiniStack 1.5"
     assert data["scenarios"][0]["start"] == 1.0 and data["workers"][0]["id"] == "gw0"
+    jsonschema.validate(data, SCHEMA)
+
+
+def test_a_failed_apply_is_marked_and_not_taken_for_the_floor() -> None:
+    t0 = 1.7e9
+    report = RunReport("abc123", "embedded", started_at=t0, teardown="discard")
+    report.stacks += [
+        StackRecord(
+            "stacks/queue",
+            "hx-a",
+            "m",
+            0,
+            t0 + 1,
+            2.0,
+            "discard",
+            0.0,
+            True,
+            teardown_started_at=t0 + 3,
+            apply_ok=False,
+        ),
+        StackRecord(
+            "stacks/queue",
+            "hx-b",
+            "m",
+            2,
+            t0 + 5,
+            25.0,
+            "discard",
+            0.0,
+            True,
+            teardown_started_at=t0 + 40,
+        ),
+    ]
+    wait = Evidence()
+    wait.measure("inherent wait", 20)
+    report.add(ScenarioResult("t::a", "Poll", "passed", 45.0, [], wait.measurements, "", "m", t0))
+    assert [b["ok"] for b in report.timeline() if b["phase"] == "apply"] == [False, True]
+    assert report.floor()["apply_seconds"] == 25.0
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        RunReport("abc123", "embedded", started_at=1.7e9),  # used, but nothing ran
+        RunReport("abc123", "aws", started_at=1.7e9, teardown="destroy"),
+    ],
+    ids=["empty", "aws"],
+)
+def test_every_report_the_plugin_writes_follows_the_schema(run: RunReport) -> None:
+    run.workers["m"] = WorkerFacts("m", None)
+    run.add(ScenarioResult("t::s", "Skipped one", "skipped", 0.0, [], [], "no", "m", None))
+    jsonschema.validate(run.to_dict(1.0), SCHEMA)

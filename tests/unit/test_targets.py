@@ -15,7 +15,7 @@ from sqs_lambda_harness.targets import (
 def test_unknown_target_names_the_valid_ones() -> None:
     with pytest.raises(HarnessError, match="Unknown target 'staging'") as caught:
         resolve_target("staging")
-    assert "embedded, localstack, aws" in caught.value.fix
+    assert "embedded, localstack, moto, aws" in caught.value.fix
 
 
 def test_aws_without_allowlist_is_refused_and_says_what_to_set() -> None:
@@ -48,12 +48,41 @@ def test_aws_target_has_a_resource_cap_by_default() -> None:
     assert "AWS_ACCESS_KEY_ID" not in target.env()  # real credentials come from the chain
 
 
-def test_localstack_defaults_to_port_4566_and_emulator_credentials() -> None:
-    target = resolve_target("localstack")
-    assert target.endpoint == "http://localhost:4566"
-    env = target.env()
+@pytest.mark.parametrize("name", ["embedded", "localstack", "moto"])
+def test_emulator_targets_without_an_endpoint_are_started_by_the_harness(name: str) -> None:
+    target = resolve_target(name)
+    assert target.endpoint is None and target.started_by_harness
+    given = resolve_target(name, endpoint="http://localhost:4566")
+    assert not given.started_by_harness
+    env = given.env()
     assert env["AWS_ENDPOINT_URL"] == "http://localhost:4566"
     assert env["AWS_ACCESS_KEY_ID"] == "test"
+
+
+def test_localstack_runs_lambdas_only_where_it_is_given_an_endpoint() -> None:
+    host = resolve_target("localstack").capability("lambda_execution")
+    assert not host.supported and "Docker" in host.reason
+    assert (
+        resolve_target("localstack", endpoint="http://localhost:4566")
+        .capability("lambda_execution")
+        .supported
+    )
+    assert resolve_target("localstack").capability("dlq_message_move").supported
+
+
+def test_moto_declares_what_it_lacks_and_where_it_diverges() -> None:
+    target = resolve_target("moto")
+    assert not target.capability("lambda_execution").supported
+    assert "StartMessageMoveTask" in target.capability("dlq_message_move").reason
+    for divergence in ("dlq_source_arn", "fifo_duplicate_message_id"):
+        assert target.capability(divergence).diverges, divergence
+        assert target.capability(divergence).reason
+
+
+@pytest.mark.parametrize("name", ["embedded", "localstack", "moto", "aws"])
+def test_every_tolerance_says_what_it_rests_on(name: str) -> None:
+    target = resolve_target(name, region="eu-west-1", allowlist="111122223333")
+    assert target.tolerances.why not in ("", "defaults"), name
 
 
 def test_bad_endpoint_url_is_refused() -> None:
@@ -75,10 +104,11 @@ def test_aws_posing_endpoint_keeps_real_credential_chain() -> None:
 
 
 def test_teardown_defaults_to_discard_only_for_the_emulator_the_harness_starts() -> None:
-    assert resolve_teardown(None, resolve_target("embedded")) == "discard"
+    for name in ("embedded", "localstack", "moto"):
+        assert resolve_teardown(None, resolve_target(name)) == "discard"
     given = resolve_target("embedded", endpoint="http://127.0.0.1:4566")
     assert resolve_teardown(None, given) == "destroy"
-    assert resolve_teardown("", resolve_target("localstack")) == "destroy"
+    assert resolve_teardown("", resolve_target("localstack", endpoint=given.endpoint)) == "destroy"
     aws = resolve_target("aws", region="eu-west-1", allowlist="111122223333")
     assert resolve_teardown(None, aws) == "destroy"
     assert resolve_teardown("DESTROY", resolve_target("embedded")) == "destroy"
@@ -88,10 +118,11 @@ def test_teardown_defaults_to_discard_only_for_the_emulator_the_harness_starts()
     "target",
     [
         resolve_target("embedded", endpoint="http://127.0.0.1:4566"),
-        resolve_target("localstack"),
+        resolve_target("localstack", endpoint="http://127.0.0.1:4566"),
+        resolve_target("moto", endpoint="http://127.0.0.1:5000"),
         resolve_target("aws", region="eu-west-1", allowlist="111122223333"),
     ],
-    ids=["given-endpoint", "localstack", "aws"],
+    ids=["given-endpoint", "localstack-endpoint", "moto-endpoint", "aws"],
 )
 def test_discard_is_refused_on_a_target_that_outlives_the_run(target) -> None:
     with pytest.raises(HarnessError, match="Refusing teardown mode discard") as caught:

@@ -84,8 +84,8 @@ resource "aws_sqs_queue" "dlq" {
     }
 
     precondition {
-      condition     = var.dlq_message_retention_seconds >= var.message_retention_seconds
-      error_message = "dlq_message_retention_seconds (${var.dlq_message_retention_seconds}) must be at least message_retention_seconds (${var.message_retention_seconds}) (SQS: a message's age counts from its original enqueue, so the dead-letter queue's retention must be longer than the source queue's, or redriven messages expire early)."
+      condition     = var.fifo_queue || var.dlq_message_retention_seconds >= var.message_retention_seconds
+      error_message = "dlq_message_retention_seconds (${var.dlq_message_retention_seconds}) must be at least message_retention_seconds (${var.message_retention_seconds}) for a standard queue (SQS: a standard queue's message keeps its original enqueue timestamp in the dead-letter queue, so a shorter DLQ retention expires redriven messages early; a FIFO queue's timestamp resets on the move)."
     }
   }
 }

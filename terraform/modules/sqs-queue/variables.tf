@@ -147,7 +147,7 @@ variable "dlq_message_retention_seconds" {
   type        = number
   nullable    = false
   default     = 1209600
-  description = "Message retention of the DLQ (60-1209600 s; default 14 days); at least message_retention_seconds, since a message's age counts from its first enqueue."
+  description = "Message retention of the DLQ (60-1209600 s; default 14 days); for a standard queue at least message_retention_seconds, since its message's age counts from its first enqueue (a FIFO message's resets on the move)."
 
   validation {
     condition     = var.dlq_message_retention_seconds == floor(var.dlq_message_retention_seconds) && var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
