@@ -2,6 +2,7 @@
 # Run a command against a containerised emulator, then always remove the container.
 #
 #   scripts/compose-run.sh SERVICE -- CMD [ARG...]
+#   scripts/compose-run.sh --usable SERVICE    exit 0 if SERVICE could run here, else say why, 3
 #
 #   SERVICE   localstack (needs LOCALSTACK_AUTH_TOKEN) or ministack (free, no account)
 #   CMD       runs with HARNESS_ENDPOINT_URL=http://localhost:4566 (and HARNESS_TARGET, if
@@ -11,6 +12,9 @@
 # Examples:
 #   scripts/compose-run.sh localstack -- make test-local TARGET=localstack
 #   scripts/compose-run.sh ministack -- make test-local
+#
+# `make test-local TARGET=localstack` asks `--usable` first and, where no Docker engine answers
+# (or LocalStack has no token), has the harness run LocalStack as a host process instead.
 #
 # Steps: check the prerequisites (docker, the compose plugin, a reachable engine, the token)
 # and stop with a clear message if one is missing; `docker compose --profile SERVICE up -d
@@ -32,17 +36,24 @@ say() { printf '[compose-run] %s\n' "$*" >&2; }
 usage() {
   cat >&2 <<'EOF'
 usage: scripts/compose-run.sh SERVICE -- CMD [ARG...]
+       scripts/compose-run.sh --usable SERVICE
   SERVICE: localstack | ministack
   e.g.   scripts/compose-run.sh ministack -- make test-local
 EOF
   exit 2
 }
 
-if [[ $# -lt 3 || "$2" != "--" ]]; then
+USABLE_ONLY=0
+if [[ $# -eq 2 && "$1" == "--usable" ]]; then
+  USABLE_ONLY=1
+  SERVICE="$2"
+  shift 2
+elif [[ $# -lt 3 || "$2" != "--" ]]; then
   usage
+else
+  SERVICE="$1"
+  shift 2
 fi
-SERVICE="$1"
-shift 2
 case "${SERVICE}" in
   localstack) DEFAULT_TARGET=localstack ;;
   ministack) DEFAULT_TARGET=embedded ;;
@@ -57,8 +68,9 @@ CMD=("$@")
 # ------------------------------------------------------------------ prerequisites
 # All missing prerequisites are reported together, so one read tells the whole story.
 problems=()
-no_docker_hint="Without Docker, use the embedded target instead: \`make test-local\` runs the \
-same suite on MiniStack as a plain process and needs no Docker at all."
+no_docker_hint="Without Docker, let the harness run the emulator as a host process: \
+\`make test-local\` (MiniStack) or \`make test-local TARGET=localstack\` (LocalStack; its \
+Lambda scenarios skip) need no Docker at all."
 
 if ! command -v docker >/dev/null 2>&1; then
   problems+=("the \`docker\` command is not installed. Install Docker Engine \
@@ -88,6 +100,14 @@ if [[ "${SERVICE}" == localstack && -z "${LOCALSTACK_AUTH_TOKEN:-}" ]]; then
 without it. Get a token (a free account works for non-commercial use; use a CI Auth Token in CI) \
 at https://app.localstack.cloud/workspace/auth-tokens and \`export LOCALSTACK_AUTH_TOKEN=...\`. \
 Never commit it. No account? Use \`scripts/compose-run.sh ministack -- ...\` instead.")
+fi
+
+if ((USABLE_ONLY)); then
+  if [[ ${#problems[@]} -gt 0 ]]; then
+    say "docker compose cannot run '${SERVICE}' here: ${problems[0]%%. *}."
+    exit 3
+  fi
+  exit 0
 fi
 
 if [[ ${#problems[@]} -gt 0 ]]; then

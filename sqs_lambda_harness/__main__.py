@@ -148,8 +148,8 @@ def _sweep(args: argparse.Namespace) -> int:
     )
     if target.started_by_harness:
         say(
-            "the embedded emulator keeps no state after its run ends: nothing to sweep "
-            "(pass --endpoint-url to sweep a running emulator)"
+            f"an emulator the harness starts for {target.name} keeps no state after its run "
+            "ends: nothing to sweep (pass --endpoint-url to sweep a running emulator)"
         )
         return 0
     account = verify_target(target)

@@ -355,17 +355,18 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
 def _wait_for_endpoint(target: Target, timeout: float = 30.0) -> None:
     """A given endpoint must answer its health check before anything is applied."""
     deadline = time.monotonic() + timeout
+    path = emulator_mod.health_path(target.name)
     while time.monotonic() < deadline:
-        if emulator_mod.health_ok(target.endpoint or ""):
+        if emulator_mod.health_ok(target.endpoint or "", path=path):
             return
         if target.name == "aws":  # a real or posing AWS endpoint need not have the health path
             return
         time.sleep(0.5)
     raise HarnessError(
-        f"The {target.name} endpoint {target.endpoint} did not answer "
-        f"{emulator_mod.HEALTH_PATH} within {timeout:.0f}s.",
-        fix="start it first (`make test-local TARGET=localstack` runs LocalStack under docker "
-        "compose), or fix --harness-endpoint-url/HARNESS_ENDPOINT_URL.",
+        f"The {target.name} endpoint {target.endpoint} did not answer {path} within "
+        f"{timeout:.0f}s.",
+        fix="start it first, or fix --harness-endpoint-url/HARNESS_ENDPOINT_URL; without an "
+        "endpoint the harness starts the emulator itself.",
     )
 
 

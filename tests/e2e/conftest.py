@@ -74,14 +74,39 @@ QUEUES = {
     "visibility": {"visibility_timeout_seconds": 4, "receive_wait_time_seconds": 0},
     "change-vis": {"visibility_timeout_seconds": 4, "receive_wait_time_seconds": 0},
     "delay": {"delay_seconds": 5, "receive_wait_time_seconds": 0},
+    "fifo-order": {"fifo": True, "receive_wait_time_seconds": 0},
+    "fifo-dedup": {"fifo": True, "receive_wait_time_seconds": 0},
 }
 shares_queues = pytest.mark.xdist_group("queues")
+# Queues with a dead-letter queue: their redrive policy is a second provider wait (~30 s) after
+# both queues exist, so they are an application of their own on a worker of their own, and the
+# queues above do not wait for it. A 1 s visibility timeout makes each receive count cheap.
+DLQ_QUEUES = {
+    name: {
+        "visibility_timeout_seconds": 1,
+        "receive_wait_time_seconds": 0,
+        "max_receive_count": 2,
+        "create_dlq": True,
+    }
+    for name in ("redrive", "source-arn")
+}
+shares_dlq_queues = pytest.mark.xdist_group("dlq-queues")
 
 
 @pytest.fixture
 def queue_of(shared_stack) -> Callable[[str], dict[str, Any]]:
     """`queue_of("delay")` -> {"url", "arn", "name", ...} of that scenario's own queue."""
     applied = shared_stack("stacks/queues", {"queues": QUEUES}, label="queues")
+    return lambda name: applied["queues"][name]
+
+
+@pytest.fixture
+def dlq_queue_of(shared_stack, harness_target: Target) -> Callable[[str], dict[str, Any]]:
+    """`dlq_queue_of("redrive")` -> {"url", "arn", "dlq_url", "dlq_arn", ...}. Where the target
+    cannot hold a DLQ's redrive-allow policy (declared), the DLQs are applied without one."""
+    restrict = harness_target.capability("redrive_allow_policy").supported
+    queues = {key: {**queue, "restrict_dlq_sources": restrict} for key, queue in DLQ_QUEUES.items()}
+    applied = shared_stack("stacks/queues", {"queues": queues}, label="dlq-queues")
     return lambda name: applied["queues"][name]
 
 

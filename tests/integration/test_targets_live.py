@@ -1,12 +1,20 @@
-"""Target refusal and the `aws` code path, with the emulator posing as an AWS account."""
+"""Target refusal and the `aws` code path, with the emulator posing as an AWS account; the
+sweeper and the allow-list on every emulator the harness starts."""
 
 from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
 
 import pytest
 
 from sqs_lambda_harness import sweeper
+from sqs_lambda_harness.emulator import start_for
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.targets import resolve_target, verify_target
+from sqs_lambda_harness.stacks import MANAGED_BY, TAG_MANAGED_BY, TAG_RUN_ID, TAG_STARTED_AT
+from sqs_lambda_harness.targets import Target, resolve_target, verify_target
 
 pytestmark = pytest.mark.emulator
 EMULATOR_ACCOUNT = "000000000000"
@@ -92,3 +100,92 @@ def test_unknown_target_stops_pytest_at_start(child_run) -> None:
     child = child_run("queue", "--harness-target", "staging")
     assert child.wait() == 4  # pytest's usage-error exit code
     assert "Unknown target 'staging'" in child.output()
+
+
+# ------------------------------------------------------------ every emulator the harness starts
+
+ROLE_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+NOTHING = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}]}
+)
+
+
+def _tags(run_id: str) -> dict[str, str]:
+    return {TAG_RUN_ID: run_id, TAG_MANAGED_BY: MANAGED_BY, TAG_STARTED_AT: "2026-11-24T00:00:00Z"}
+
+
+def _make_resources(target: Target, name: str, tags: dict[str, str]) -> None:
+    """A queue, role, policy, log group and function named `name`, each with `tags`."""
+    listed = [{"Key": k, "Value": v} for k, v in tags.items()]
+    target.client("sqs").create_queue(QueueName=name, tags=tags)
+    iam = target.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ROLE_TRUST, Tags=listed)
+    iam.create_policy(PolicyName=name, PolicyDocument=NOTHING, Tags=listed)
+    target.client("logs").create_log_group(logGroupName=f"/aws/lambda/{name}", tags=tags)
+    if not target.capability("lambda_functions").supported:
+        return
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    target.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="handler.handler",
+        Code={"ZipFile": code.getvalue()},
+        Tags=tags,
+    )
+
+
+@pytest.mark.parametrize("name", ["embedded", "localstack", "moto"])
+def test_sweeper_and_allow_list_work_on_each_emulator(
+    name: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On each emulator the harness starts: the sweeper selects exactly one run's resources
+    (harness name AND tags), a dry run deletes nothing, a sweep deletes them all and nothing
+    else; and the allow-list accepts that emulator's account and refuses any other."""
+    started = start_for(name, tmp_path / "logs")
+    try:
+        target = dataclasses.replace(resolve_target(name), endpoint=started.endpoint)
+        account = verify_target(target)
+        ours, other_run = "a1b2c3", "d4e5f6"
+        _make_resources(target, f"hx-{ours}-sweep", _tags(ours))
+        _make_resources(target, f"hx-{other_run}-sweep", _tags(other_run))
+        target.client("sqs").create_queue(QueueName=f"hx-{ours}-untagged")  # name, no tags
+        target.client("sqs").create_queue(QueueName="not-ours", tags=_tags(ours))  # tags, no name
+
+        kinds = ["log group", "iam role", "iam policy", "sqs queue"]
+        if target.capability("lambda_functions").supported:
+            kinds.append("lambda function")
+        found = sweeper.find(target, ours)
+        assert sorted(leftover.kind for leftover in found) == sorted(kinds), found
+        assert {leftover.run_id for leftover in found} == {ours}
+        selected, failures = sweeper.sweep(target, ours, dry_run=True)
+        assert selected == found and failures == []
+        assert sweeper.find(target, ours) == found, "a dry run deleted something"
+        _, failures = sweeper.sweep(target, ours, dry_run=False)
+        assert failures == []
+        assert sweeper.find(target, ours) == []
+        assert len(sweeper.find(target, other_run)) == len(kinds), "another run's were touched"
+        queues = target.client("sqs").list_queues().get("QueueUrls", [])
+        assert {url.rsplit("/", 1)[1] for url in queues} >= {f"hx-{ours}-untagged", "not-ours"}
+
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # the aws target uses the normal chain
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+        posing = dict(endpoint=started.endpoint, region="us-east-1")
+        assert verify_target(resolve_target("aws", allowlist=account, **posing)) == account
+        with pytest.raises(HarnessError, match="not on the allow-list"):
+            verify_target(resolve_target("aws", allowlist="111122223333", **posing))
+    finally:
+        started.stop()

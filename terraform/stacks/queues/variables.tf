@@ -10,9 +10,10 @@ variable "queues" {
     deduplication_scope         = optional(string)
     fifo_throughput_limit       = optional(string)
     max_message_size            = optional(number, 262144)
+    restrict_dlq_sources        = optional(bool, true)
   }))
   nullable    = false
-  description = "One queue per key, named <name_prefix>-<key>(.fifo); the sqs-queue module validates each value against the SQS limits."
+  description = "One queue per key, named <name_prefix>-<key>(.fifo); the sqs-queue module validates each value against the SQS limits. With create_dlq, restrict_dlq_sources = false leaves the DLQ without a redrive-allow policy (for emulators that never return one)."
 
   validation {
     condition     = length(var.queues) >= 1 && length(var.queues) <= 20
