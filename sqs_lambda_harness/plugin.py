@@ -43,7 +43,13 @@ from sqs_lambda_harness.stacks import (
     new_run_id,
     utc_now,
 )
-from sqs_lambda_harness.targets import Target, resolve_target, resolve_teardown, verify_target
+from sqs_lambda_harness.targets import (
+    KNOWN_CAPABILITIES,
+    Target,
+    resolve_target,
+    resolve_teardown,
+    verify_target,
+)
 
 TITLE_KEY = "harness_title"
 target_key = pytest.StashKey[Target]()
@@ -507,6 +513,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.user_properties.append((TITLE_KEY, title))
         for marker in item.iter_markers("needs"):
             for name in marker.args:
+                if name not in KNOWN_CAPABILITIES:
+                    raise pytest.UsageError(
+                        f"{item.nodeid} needs {name!r}, which no target declares; known "
+                        f"capabilities: {', '.join(sorted(KNOWN_CAPABILITIES))}."
+                    )
                 capability = target.capability(name)
                 if not capability.supported:
                     item.add_marker(

@@ -119,6 +119,13 @@ MOTO_CAPABILITIES = {
 }
 
 
+# Every capability a test may name in `needs(...)`: one no target declares is a typo, refused
+# at start-up rather than silently "supported" everywhere.
+KNOWN_CAPABILITIES = frozenset(
+    {*MINISTACK_CAPABILITIES, *LOCALSTACK_HOST_CAPABILITIES, *MOTO_CAPABILITIES}
+)
+
+
 @dataclass(frozen=True)
 class Tolerances:
     """Stated bounds for timing assertions, and `why` these: the figures they rest on. AWS

@@ -34,3 +34,18 @@ def test_divergence_xfails_only_on_condition_timeout(pytester: pytest.Pytester) 
     # strict: a target that starts behaving like AWS is reported, not silently passed
     result.stdout.fnmatch_lines(["*XPASS(strict)*known divergence on embedded*"])
     result.stdout.fnmatch_lines(["*FAILED*test_behaviour_matches_aws_after_all*"])
+
+
+def test_a_capability_no_target_declares_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_typo="""
+import pytest
+
+@pytest.mark.needs("lambda_executoin")
+def test_typo():
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*needs 'lambda_executoin', which no target declares*"])
