@@ -13,7 +13,6 @@ its progress is visible (pytest captures a worker's output).
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import hashlib
 import json
@@ -24,11 +23,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.progress import format_seconds, heartbeat, say
 from sqs_lambda_harness.toolchain import cache_dir
 
@@ -95,7 +94,7 @@ def ensure(spec: EmulatorEnv) -> Path:
     if (target / COMPLETE).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(target.parent / f"{spec.key}.lock"):
+    with exclusive(target.parent / f"{spec.key}.lock"):
         if (target / COMPLETE).is_file():  # another process built it while we waited
             return target
         _build(spec, find_python(spec))
@@ -149,16 +148,6 @@ def _progress(log_path: Path, total: int) -> str:
     if "Installing collected packages" in text:
         return f"installing {total} packages"
     return f"{text.count('Collecting ')} of {total} packages fetched"
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def find_python(spec: EmulatorEnv) -> Path:

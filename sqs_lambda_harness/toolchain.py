@@ -10,7 +10,6 @@ compiles nothing.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -19,12 +18,11 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.progress import format_seconds, heartbeat, say
 from sqs_lambda_harness.runner import Runner
 
@@ -154,7 +152,7 @@ def ensure(build_missing: bool = True) -> Toolchain:
     """Resolve the CLI and the provider source, building what is missing (unless told not to)."""
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
-    with _exclusive(root / ".lock"):
+    with exclusive(root / ".lock"):
         cli = _resolve_cli(root, build_missing)
         version = cli_version(cli)
         mode = os.environ.get("HARNESS_PROVIDERS", "auto").lower()
@@ -193,7 +191,7 @@ def ensure_go_tool(spec: GoBuild) -> Path:
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     binary = root / "builds" / spec.key / spec.name
-    with _exclusive(root / ".lock"):
+    with exclusive(root / ".lock"):
         if not binary.exists():
             go_build(spec, binary, label=f"{spec.name} {spec.version}")
     return binary
@@ -419,14 +417,3 @@ def _write_if_changed(path: Path, content: str) -> None:
         partial = path.with_name(path.name + ".partial")
         partial.write_text(content)
         partial.rename(path)
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """One bootstrap at a time per cache: parallel workers wait instead of building twice."""
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

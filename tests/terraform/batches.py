@@ -25,17 +25,16 @@ change), computed once per test session and shared by the xdist workers (`shared
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import fcntl
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.runner import Diagnostic
 from sqs_lambda_harness.stacks import IGNORED_IN_COPIES
 from tests.terraform import tfkit
@@ -200,22 +199,11 @@ def plan(batch: Batch, directory: Path, modules_root: Path) -> Outcome:
     return Outcome(result.returncode, result.explain(), errors, unattributed, changes)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def shared(root: Path, key: str, compute: Callable[[], Outcome]) -> Outcome:
     """`compute()` once per session for all workers that share `root`: the first to ask plans,
     the others wait for it and read its outcome."""
     data = root / f"{key}.json"
-    with _locked(root / f"{key}.lock"):
+    with exclusive(root / f"{key}.lock"):
         if data.exists():
             return Outcome.from_json(json.loads(data.read_text()))
         outcome = compute()
