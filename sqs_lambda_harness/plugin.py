@@ -24,7 +24,6 @@ from sqs_lambda_harness import emulator as emulator_mod
 from sqs_lambda_harness import html
 from sqs_lambda_harness import toolchain as toolchain_mod
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.interrupts import EMULATOR_DIED
 from sqs_lambda_harness.probes import ConditionTimeout
 from sqs_lambda_harness.report import (
     EVIDENCE_KEY,
@@ -245,75 +244,50 @@ def harness_run(pytestconfig: pytest.Config) -> Run:
 
 
 class EmulatorGuard:
-    """Turns the death of the run's own emulator into an error, at once, in the test that is
-    running (not after the provider's retries or a 15-minute CLI timeout), and in every later
-    test of this worker that needs the target. Other workers have their own emulators.
+    """Turns the death of the run's own emulator into an error in the test that meets it,
+    naming the emulator with its log tail within about a second (not after the provider's
+    retries or a 15-minute CLI timeout), and in every later test of this worker that needs
+    the target. Other workers have their own emulators.
 
-    The emulator is watched from a thread; the test runs in the main thread, so the watcher
-    sends it `interrupts.EMULATOR_DIED` (SIGUSR1) and the handler raises there, interrupting any
-    wait or CLI command (code that must finish what it started defers it: `shielded()`).
+    A thread waits on the emulator's process. When it exits, the worker's CLI commands are
+    killed (the stack manager raises this error for them) and every boto3 client from `aws`
+    raises it before its next request: a long poll ends when the socket closes, and its
+    retry meets the check. The error is raised at those points and never injected
+    asynchronously: botocore wraps an exception raised inside its HTTP send into a retryable
+    one, and Python 3.11 frames can be caught at an instruction with no line number, which
+    pytest cannot render.
     """
 
     def __init__(self, config: pytest.Config, emulator: emulator_mod.Emulator) -> None:
         self.config = config
         self.emulator = emulator
         self.dead = False
-        self.armed = False
-        self._main = threading.main_thread().ident
-        self._previous = signal.signal(EMULATOR_DIED, self._on_signal)
         emulator.watch(self._on_death)
 
-    def check(self) -> None:
+    def check(self, **_: Any) -> None:
+        """Raise if the emulator died (also a botocore `before-send` handler)."""
         if self.dead:
             raise self.emulator.died()
-
-    def uninstall(self) -> None:
-        signal.signal(EMULATOR_DIED, self._previous)
 
     def _on_death(self, emulator: emulator_mod.Emulator) -> None:
         self.dead = True
         manager = self.config.stash.get(manager_key, None)
         if manager is not None:
             manager.target_lost(emulator.died)
-        if self.armed and self._main is not None:
-            signal.pthread_kill(self._main, EMULATOR_DIED)
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        if self.armed:
-            self.check()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _check_emulator(item)  # a later test of a worker whose emulator died errors at once
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    _check_emulator(item)  # it died between this test's setup and its body
+
+
+def _check_emulator(item: pytest.Item) -> None:
     guard = item.config.stash.get(guard_key, None)
     if guard is not None and "harness_target" in getattr(item, "fixturenames", ()):
-        guard.check()  # a later test of a worker whose emulator died errors at once
-    return (yield from _armed(item))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    guard = item.config.stash.get(guard_key, None)
-    if guard is not None and "harness_target" in getattr(item, "fixturenames", ()):
-        guard.check()  # it died between this test's setup and its body
-    return (yield from _armed(item))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    return (yield from _armed(item))
-
-
-def _armed(item: pytest.Item) -> Iterator[None]:
-    """While a test phase runs, an emulator death raises in it (pytest reports it there)."""
-    guard = item.config.stash.get(guard_key, None)
-    if guard is None:
-        return (yield)
-    guard.armed = True
-    try:
-        return (yield)
-    finally:
-        guard.armed = False
+        guard.check()
 
 
 @pytest.fixture(scope="session")
@@ -349,12 +323,9 @@ def harness_target(pytestconfig: pytest.Config, harness_run: Run) -> Iterator[Ta
         yield target
     finally:
         if started:
-            guard = pytestconfig.stash[guard_key]
-            guard.armed = False  # stopping it is not a death
             try:
-                started.stop()
+                started.stop()  # a stop is not a death: the watcher stays quiet
             finally:
-                guard.uninstall()
                 del pytestconfig.stash[guard_key]
 
 
@@ -479,13 +450,17 @@ def shared_stack(stack_manager: StackManager) -> StackFactory:
 
 
 @pytest.fixture(scope="session")
-def aws(harness_target: Target) -> Callable[[str], Any]:
-    """`aws("sqs")` -> a boto3 client for the target (cached per service)."""
+def aws(pytestconfig: pytest.Config, harness_target: Target) -> Callable[[str], Any]:
+    """`aws("sqs")` -> a boto3 client for the target (cached per service); on the run's own
+    emulator, a request after its death raises `EmulatorDied` instead of retrying."""
     clients: dict[str, Any] = {}
+    guard = pytestconfig.stash.get(guard_key, None)
 
     def client(service: str) -> Any:
         if service not in clients:
             clients[service] = harness_target.client(service)
+            if guard is not None:
+                clients[service].meta.events.register_first("before-send", guard.check)
         return clients[service]
 
     return client

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError, tail
-from sqs_lambda_harness.interrupts import shielded
 
 DEFAULT_TIMEOUT = 900.0
 AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
@@ -140,10 +139,16 @@ class Runner:
         self.timeout = timeout
         self.interrupt_grace = interrupt_grace
         self._process: subprocess.Popen[str] | None = None
+        self._killed = False
+        self._starting = threading.Lock()  # a command is started, or refused, never half-way
 
     def kill(self) -> None:
-        """Kill the command under way, if any, with its provider plugins (from any thread)."""
-        process = self._process
+        """Kill the command under way, if any, with its provider plugins, and refuse every
+        later one (from any thread): the target is gone, and a CLI started against it would sit
+        in the provider's retries for minutes."""
+        with self._starting:
+            self._killed = True
+            process = self._process
         if process is not None and process.poll() is None:
             _kill_group(process)
 
@@ -217,7 +222,11 @@ class Runner:
             log.write(f"\n$ {command}   (in {self.workdir})\n")
             log.flush()
             timed_out = threading.Event()
-            with shielded():  # started and watched, or not started at all
+            with self._starting:
+                if self._killed:
+                    raise TerraformError(
+                        command, [], "not started: the runner was killed", self.log_path
+                    )
                 process = subprocess.Popen(
                     [str(self.cli), *args],
                     cwd=self.workdir,
@@ -229,14 +238,14 @@ class Runner:
                 )
                 self._process = process
 
-                def on_timeout() -> None:
-                    timed_out.set()
-                    _interrupt_then_kill(process, self.interrupt_grace)
+            def on_timeout() -> None:
+                timed_out.set()
+                _interrupt_then_kill(process, self.interrupt_grace)
 
-                timer = threading.Timer(self.timeout, on_timeout)
-                timer.start()
+            timer = threading.Timer(self.timeout, on_timeout)
             plain: list[str] = []
             try:
+                timer.start()
                 assert process.stdout is not None
                 for line in process.stdout:
                     log.write(line)
@@ -253,11 +262,10 @@ class Runner:
             except KeyboardInterrupt:
                 # The CLI runs in its own session, so pass Ctrl-C on and let it save state;
                 # the caller's teardown then destroys what was created.
-                with shielded():
-                    _interrupt_then_kill(process, self.interrupt_grace)
+                _interrupt_then_kill(process, self.interrupt_grace)
                 raise
             except BaseException:
-                _kill_group(process)  # e.g. its target died: there is nothing left to save
+                _kill_group(process)  # e.g. an on_event callback failed: nobody reads the rest
                 raise
             finally:
                 timer.cancel()

@@ -30,7 +30,6 @@ from typing import IO, Any
 
 from sqs_lambda_harness import ledger
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.interrupts import shielded
 from sqs_lambda_harness.progress import format_seconds, say
 from sqs_lambda_harness.runner import Callback, Result, Runner, TerraformError
 from sqs_lambda_harness.targets import Target
@@ -177,7 +176,7 @@ class StackManager:
         Raises before touching the target if the stack directory is missing; destroys a
         partial apply before re-raising its error.
         """
-        if self.lost is not None:
+        if self.lost is not None:  # before any work; checked again as the runner registers
             raise self.lost()
         source = self.terraform_root / stack
         if not source.is_dir() or not any(source.glob("*.tf")):
@@ -200,7 +199,9 @@ class StackManager:
             timeout=self.timeout,
             interrupt_grace=0.0 if self.teardown == "discard" else 30.0,
         )
-        with self._lock:
+        with self._lock:  # registered before the target is lost (then killed), or refused
+            if self.lost is not None:
+                raise self.lost()
             self._runners.append(runner)
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
@@ -310,7 +311,7 @@ class StackManager:
             nodeid=applied.nodeid,
             apply_ok=applied.apply_ok,
         )
-        with shielded(), self._lock:
+        with self._lock:
             if applied in self.live:
                 self.live.remove(applied)
             if applied.runner in self._runners:
@@ -353,9 +354,9 @@ class StackManager:
         """The target (the run's own emulator) is gone with everything on it: stop every CLI
         command under way, refuse new applies with `reason()`, and discard instead of
         destroying from now on."""
-        self.lost = reason
-        self.teardown = "discard"
         with self._lock:
+            self.lost = reason
+            self.teardown = "discard"
             runners = list(self._runners)
         for runner in runners:
             runner.kill()
@@ -398,8 +399,7 @@ class ApplySlots:
     @contextlib.contextmanager
     def held(self) -> Iterator[SlotRelease]:
         """A slot until the first resource change starts (`on_first_change`) or the block ends."""
-        with shielded():  # a slot taken is a slot that will be released
-            release = SlotRelease(self._acquire() if self.count > 0 else None)
+        release = SlotRelease(self._acquire() if self.count > 0 else None)
         try:
             yield release
         finally:

@@ -3,6 +3,9 @@
 import json
 import stat
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,6 +87,38 @@ def test_timeout_interrupts_the_cli_and_says_so(tmp_path: Path) -> None:
     runner = Runner(script, tmp_path, {}, tmp_path / "l", timeout=0.5)
     with pytest.raises(TerraformError, match=r"timed out after [01]s"):
         runner.apply()
+
+
+def test_a_killed_runner_stops_its_command_and_starts_no_other(tmp_path: Path) -> None:
+    """What `target_lost` relies on: a command that starts after the kill must not sit in the
+    provider's retries against a dead endpoint."""
+    script = tmp_path / "terraform"
+    started = tmp_path / "started"
+    script.write_text(
+        f"#!{sys.executable}\nimport pathlib, time\n"
+        f"pathlib.Path({str(started)!r}).touch()\ntime.sleep(30)\n"
+    )
+    script.chmod(0o755)
+    runner = Runner(script, tmp_path, {}, tmp_path / "l", timeout=60)
+    killer = threading.Thread(target=lambda: (_await(started.exists), runner.kill()))
+    killer.start()
+    began = time.monotonic()
+    with pytest.raises(TerraformError, match="apply"):
+        runner.apply()
+    assert time.monotonic() - began < 10  # killed, not timed out (60 s) or slept out (30 s)
+    killer.join()
+
+    started.unlink()
+    with pytest.raises(TerraformError, match="not started: the runner was killed"):
+        runner.destroy()
+    assert not started.exists()  # refused before a process was started
+
+
+def _await(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met"
+        time.sleep(0.02)
 
 
 def test_outputs_come_from_the_apply_outputs_event_unless_one_is_withheld() -> None:

@@ -1,5 +1,6 @@
 """Background teardown: one destroy per stack, whatever the order teardown paths run in."""
 
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -123,3 +124,39 @@ def test_after_the_emulator_is_lost_a_destroy_becomes_a_discard(tmp_path: Path) 
     assert manager.leftovers == [] and manager.teardown == "discard"
     with pytest.raises(EmulatorGone, match="MiniStack exited"):
         manager.apply("stacks/queue")  # refused before anything runs
+
+
+def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
+    tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    """The guard raises at a point the harness controls (a request, a CLI start), with the
+    emulator named; a `sleep` process stands in for the emulator, no request is sent."""
+    from sqs_lambda_harness.emulator import Emulator, EmulatorDied
+    from sqs_lambda_harness.plugin import EmulatorGuard, manager_key
+
+    (tmp_path / "emulator.log").write_text("serving\n")
+    process = subprocess.Popen(["sleep", "60"])
+    emulator = Emulator("http://127.0.0.1:9", process, tmp_path / "emulator.log", 0.1)
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+    pytestconfig.stash[manager_key] = manager
+    try:
+        guard = EmulatorGuard(pytestconfig, emulator)
+        sqs = resolve_target("embedded", endpoint=emulator.endpoint).client("sqs")
+        sqs.meta.events.register_first("before-send", guard.check)
+        guard.check()  # alive: nothing to say
+        process.kill()
+        deadline = time.monotonic() + 5
+        while manager.lost is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        began = time.monotonic()
+        with pytest.raises(EmulatorDied, match=r"pid \d+\) exited with code -9[\s\S]*serving"):
+            sqs.list_queues()
+        assert time.monotonic() - began < 0.5  # raised before the request, not after retries
+        assert manager.teardown == "discard"
+        with pytest.raises(EmulatorDied):
+            manager.apply("stacks/queue")
+    finally:
+        del pytestconfig.stash[manager_key]
+        process.kill()
