@@ -276,10 +276,12 @@ class EmulatorGuard:
             manager.target_lost(emulator.died)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _check_emulator(item)  # a later test of a worker whose emulator died errors at once
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
     _check_emulator(item)  # it died between this test's setup and its body
 
