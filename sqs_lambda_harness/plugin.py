@@ -392,6 +392,9 @@ def stack_manager(
         slots=ApplySlots(harness_run.directory / "apply-slots", _apply_slots()),
     )
     pytestconfig.stash[manager_key] = manager
+    guard = pytestconfig.stash.get(guard_key, None)
+    if guard is not None and guard.dead:  # it died before the watcher could find this manager
+        manager.target_lost(guard.emulator.died)
     yield manager
     manager.destroy_all()  # before the emulator (a fixture this one uses) is stopped
 

@@ -222,6 +222,13 @@ class Runner:
             log.write(f"\n$ {command}   (in {self.workdir})\n")
             log.flush()
             timed_out = threading.Event()
+
+            def on_timeout() -> None:
+                timed_out.set()
+                _interrupt_then_kill(process, self.interrupt_grace)
+
+            timer = threading.Timer(self.timeout, on_timeout)
+            plain: list[str] = []
             with self._starting:
                 if self._killed:
                     raise TerraformError(
@@ -237,14 +244,7 @@ class Runner:
                     start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
                 )
                 self._process = process
-
-            def on_timeout() -> None:
-                timed_out.set()
-                _interrupt_then_kill(process, self.interrupt_grace)
-
-            timer = threading.Timer(self.timeout, on_timeout)
-            plain: list[str] = []
-            try:
+            try:  # straight after the start: a Ctrl-C from here on reaches the CLI
                 timer.start()
                 assert process.stdout is not None
                 for line in process.stdout:
@@ -304,14 +304,16 @@ def _parse_event(line: str) -> dict[str, Any] | None:
 
 
 def _interrupt_then_kill(process: subprocess.Popen[str], grace: float) -> None:
-    """SIGINT lets terraform stop cleanly and write state; after `grace` seconds, SIGKILL."""
-    if grace > 0:
-        try:
+    """SIGINT lets terraform stop cleanly and write state; after `grace` seconds (or a second
+    Ctrl-C meanwhile), SIGKILL."""
+    try:
+        if grace > 0:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=grace)
-        except (subprocess.TimeoutExpired, ProcessLookupError):
-            pass
-    _kill_group(process)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        pass
+    finally:
+        _kill_group(process)
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:

@@ -176,8 +176,7 @@ class StackManager:
         Raises before touching the target if the stack directory is missing; destroys a
         partial apply before re-raising its error.
         """
-        if self.lost is not None:  # before any work; checked again as the runner registers
-            raise self.lost()
+        self._raise_if_lost()  # before any work; again as the runner registers and waits
         source = self.terraform_root / stack
         if not source.is_dir() or not any(source.glob("*.tf")):
             raise HarnessError(
@@ -200,14 +199,13 @@ class StackManager:
             interrupt_grace=0.0 if self.teardown == "discard" else 30.0,
         )
         with self._lock:  # registered before the target is lost (then killed), or refused
-            if self.lost is not None:
-                raise self.lost()
+            self._raise_if_lost()
             self._runners.append(runner)
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
         applying = False  # until then nothing can exist on the target
         try:
-            with self.slots.held() as release:
+            with self.slots.held(self._raise_if_lost) as release:
                 runner.init()
                 applying = True
                 result = self._apply_within_cap(runner, on_event=release.on_first_change)
@@ -249,6 +247,10 @@ class StackManager:
             self.live.append(applied)
         return applied
 
+    def _raise_if_lost(self) -> None:
+        if self.lost is not None:
+            raise self.lost()
+
     def release(self, applied: AppliedStack) -> None:
         """A test is done with `applied`: destroy it in the background, or discard it."""
         if applied.destroying:
@@ -277,6 +279,9 @@ class StackManager:
                 error = None
                 break
             except TerraformError as failure:
+                if self.lost is not None:  # killed because the emulator died: nothing to retry
+                    self._finish(applied, "discard", started_at, time.monotonic() - started, True)
+                    return
                 error = failure
                 say(f"destroy of {applied.prefix} failed (attempt {attempt}/{DESTROY_ATTEMPTS})")
                 time.sleep(2 * attempt)
@@ -397,18 +402,20 @@ class ApplySlots:
         self.count = count if directory is not None else 0
 
     @contextlib.contextmanager
-    def held(self) -> Iterator[SlotRelease]:
-        """A slot until the first resource change starts (`on_first_change`) or the block ends."""
-        release = SlotRelease(self._acquire() if self.count > 0 else None)
+    def held(self, check: Callable[[], None] = lambda: None) -> Iterator[SlotRelease]:
+        """A slot until the first resource change starts (`on_first_change`) or the block ends;
+        `check` runs while waiting and may raise to stop the wait (the target was lost)."""
+        release = SlotRelease(self._acquire(check) if self.count > 0 else None)
         try:
             yield release
         finally:
             release()
 
-    def _acquire(self) -> IO[str]:
+    def _acquire(self, check: Callable[[], None]) -> IO[str]:
         assert self.directory is not None
         self.directory.mkdir(parents=True, exist_ok=True)
         while True:
+            check()
             for slot in range(self.count):
                 handle = (self.directory / f"slot-{slot}.lock").open("w")
                 try:

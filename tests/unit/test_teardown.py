@@ -5,9 +5,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from sqs_lambda_harness.runner import TerraformError
 from sqs_lambda_harness.stacks import AppliedStack, ApplySlots, Run, StackManager
 from sqs_lambda_harness.targets import resolve_target
 
@@ -107,6 +109,46 @@ class EmulatorGone(Exception):
     pass
 
 
+class KilledMidDestroy:
+    """A destroy cut short by `target_lost` killing its CLI (the emulator died meanwhile)."""
+
+    def __init__(self, manager: StackManager) -> None:
+        self.manager = manager
+
+    def destroy(self) -> None:
+        self.manager.target_lost(lambda: EmulatorGone("MiniStack exited"))
+        raise TerraformError("terraform destroy", [], "killed", Path("destroy.log"))
+
+
+def test_a_destroy_killed_because_the_emulator_died_is_a_discard_not_a_failure(
+    tmp_path: Path,
+) -> None:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+    workdir = tmp_path / "stacks" / "hx-abc123-m-t-1" / "terraform" / "stacks" / "queue"
+    workdir.mkdir(parents=True)
+    runner = KilledMidDestroy(manager)
+    applied = AppliedStack("stacks/queue", "hx-abc123-m-t-1", {}, {}, workdir, runner, 1.0, 3)  # type: ignore[arg-type]
+    manager.live.append(applied)
+
+    began = time.monotonic()
+    manager.destroy(applied)  # no retry, no back-off, no leftover
+
+    assert time.monotonic() - began < 1.0
+    assert [(h.teardown, h.ok) for h in manager.history] == [("discard", True)]
+    assert manager.leftovers == []
+
+
+def test_a_wait_for_an_apply_slot_ends_when_the_target_is_lost(tmp_path: Path) -> None:
+    slots = ApplySlots(tmp_path / "slots", 1)
+
+    def lost() -> None:
+        raise EmulatorGone("MiniStack exited")
+
+    with slots.held(), pytest.raises(EmulatorGone), slots.held(lost):
+        pass  # not reached: the only slot is taken, and the wait gives up
+
+
 def test_after_the_emulator_is_lost_a_destroy_becomes_a_discard(tmp_path: Path) -> None:
     run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
     manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
@@ -127,7 +169,7 @@ def test_after_the_emulator_is_lost_a_destroy_becomes_a_discard(tmp_path: Path) 
 
 
 def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
-    tmp_path: Path, pytestconfig: pytest.Config
+    tmp_path: Path,
 ) -> None:
     """The guard raises at a point the harness controls (a request, a CLI start), with the
     emulator named; a `sleep` process stands in for the emulator, no request is sent."""
@@ -139,9 +181,10 @@ def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
     emulator = Emulator("http://127.0.0.1:9", process, tmp_path / "emulator.log", 0.1)
     run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
     manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
-    pytestconfig.stash[manager_key] = manager
+    config = SimpleNamespace(stash=pytest.Stash())  # not the session's: its manager is real
+    config.stash[manager_key] = manager
     try:
-        guard = EmulatorGuard(pytestconfig, emulator)
+        guard = EmulatorGuard(config, emulator)  # type: ignore[arg-type]
         sqs = resolve_target("embedded", endpoint=emulator.endpoint).client("sqs")
         sqs.meta.events.register_first("before-send", guard.check)
         guard.check()  # alive: nothing to say
@@ -158,5 +201,4 @@ def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
         with pytest.raises(EmulatorDied):
             manager.apply("stacks/queue")
     finally:
-        del pytestconfig.stash[manager_key]
         process.kill()
