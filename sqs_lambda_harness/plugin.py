@@ -276,12 +276,13 @@ class EmulatorGuard:
             manager.target_lost(emulator.died)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    _check_emulator(item)  # a later test of a worker whose emulator died errors at once
+    """A later test of a worker whose emulator died errors at once: after skip marks are
+    read (skipping's hook is tryfirst), before fixtures are set up (pytest's own hook was
+    registered before this plugin, so it runs after this one)."""
+    _check_emulator(item)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
     _check_emulator(item)  # it died between this test's setup and its body
 

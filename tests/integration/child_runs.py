@@ -70,6 +70,12 @@ def test_emulator_dies_under_this_test(stack, aws, harness_target):
         raise
 
 
+@pytest.mark.xdist_group("dies")
+@pytest.mark.skipif(MODE != "emulator-dies", reason="mode")
+def test_emulator_dies_then_the_next_test_of_that_worker_errors_at_setup(harness_target):
+    mark("next test ran")  # not reached: its setup meets the dead emulator
+
+
 @pytest.mark.xdist_group("lives")
 @pytest.mark.skipif(MODE != "emulator-dies", reason="mode")
 def test_emulator_dies_elsewhere_and_this_worker_carries_on(stack, aws):

@@ -43,7 +43,24 @@ def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_c
 
     child.mark("go")
     assert child.wait(timeout=180) == 1, child.output()[-3000:]
-    assert re.search(r"\b1 failed, 1 passed\b", child.output()), child.output()[-3000:]
+    assert re.search(r"\b1 failed, 1 passed, 1 error\b", child.output()), child.output()[-3000:]
+    assert not (child.markers / "next test ran").exists()  # errored at setup, not in its body
+
+
+def test_an_emulator_dying_mid_apply_kills_the_cli_and_errors_the_test(child_run) -> None:
+    child = child_run("pipeline", own_emulator=True)
+    child.wait_for_first_resource()
+    tree = child.process_tree()
+    (emulator,) = [p for p in tree if "ministack" in p.command]
+    os.kill(emulator.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+
+    assert child.wait(timeout=120) == 1, child.output()[-3000:]
+    assert time.monotonic() - killed_at < EMULATOR_DEATH_BUDGET  # measured 0.21-0.26 s alone
+    output = child.output()
+    assert "exited with code -9" in output and f"(pid {emulator.pid})" in output, output[-3000:]
+    assert re.search(r"\b1 failed, \d+ skipped in ", output), output[-3000:]  # others skip
+    assert [p for p in tree if p.alive() and "terraform" in p.command] == []  # CLI and plugins
 
 
 def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
