@@ -56,7 +56,7 @@ lint: venv ## ruff and terraform fmt checks
 fmt: venv ## format Python and HCL in place
 	$(BIN)/ruff format sqs_lambda_harness tests bench scripts
 	$(BIN)/ruff check --fix sqs_lambda_harness tests bench scripts
-	$$($(BIN)/python -c 'from sqs_lambda_harness.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
+	$$($(BIN)/python -c 'from sqs_lambda_harness.terraform.toolchain import ensure; print(ensure(False).cli)') fmt -recursive terraform tests/terraform
 
 .PHONY: docs
 docs: venv ## regenerate the Inputs/Outputs tables of the module and example READMEs from the .tf files
@@ -75,7 +75,7 @@ test-terraform: bootstrap ## fmt, validate and the variable-rule tests of the mo
 	$(PYTEST) tests/terraform -q -n 2 --junitxml=$(REPORTS)/terraform-junit.xml
 
 test-integration: bootstrap ## harness lifecycle and faults, another team's repo, the example's own test; every stack destroyed to nothing
-	$(BIN)/python -m sqs_lambda_harness.emulator_envs localstack moto
+	$(BIN)/python -m sqs_lambda_harness.targets.envs localstack moto
 	$(PYTEST) tests/integration tests/examples -q -n $(WORKERS) --dist loadgroup --junitxml=$(REPORTS)/integration-junit.xml
 
 # MiniStack from compose is still MiniStack: run it as the embedded target at that endpoint, so
@@ -88,7 +88,7 @@ E2E = $(PYTEST) tests/e2e -n $(E2E_WORKERS) --dist loadgroup --harness-target $(
 
 # LocalStack and moto run from pinned environments of their own, built on first use (cached;
 # LocalStack needs a Python >= 3.13 on the machine): built here, where the progress shows.
-EMULATOR_ENV = $(if $(filter localstack moto,$(1)),$(BIN)/python -m sqs_lambda_harness.emulator_envs $(1))
+EMULATOR_ENV = $(if $(filter localstack moto,$(1)),$(BIN)/python -m sqs_lambda_harness.targets.envs $(1))
 
 test-local: bootstrap ## the end-to-end behaviour suite (TARGET=embedded|localstack|moto|aws, TEARDOWN=destroy|discard)
 ifeq ($(TARGET),localstack)
@@ -112,7 +112,7 @@ endif
 FIDELITY_TARGETS := embedded localstack moto
 .PHONY: test-localstack fidelity
 fidelity: bootstrap ## the suite on MiniStack, LocalStack and moto; the fidelity matrix (reports/fidelity.md, docs/fidelity.md)
-	$(BIN)/python -m sqs_lambda_harness.emulator_envs localstack moto
+	$(BIN)/python -m sqs_lambda_harness.targets.envs localstack moto
 	@mkdir -p $(REPORTS)/fidelity; failed=""; \
 	for target in $(FIDELITY_TARGETS); do \
 	  echo "[harness] fidelity: the suite on $$target"; \

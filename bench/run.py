@@ -29,11 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqs_lambda_harness import probes, toolchain
-from sqs_lambda_harness.emulator import start_ministack
-from sqs_lambda_harness.progress import say
-from sqs_lambda_harness.stacks import Run, StackManager, new_run_id, utc_now
+from sqs_lambda_harness import probes
+from sqs_lambda_harness.log import say
 from sqs_lambda_harness.targets import resolve_target, verify_target
+from sqs_lambda_harness.targets.emulator import start_ministack
+from sqs_lambda_harness.terraform import toolchain
+from sqs_lambda_harness.terraform.stacks import Run, StackManager, new_run_id, utc_now
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "reports"

@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from sqs_lambda_harness import fidelity, html, ledger, sweeper, toolchain
+from sqs_lambda_harness.cleanup import ledger, sweeper
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.progress import format_seconds, say
+from sqs_lambda_harness.log import format_seconds, say
+from sqs_lambda_harness.reporting import fidelity, html
 from sqs_lambda_harness.targets import Target, resolve_target, verify_target
+from sqs_lambda_harness.terraform import toolchain
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sqs_lambda_harness import fidelity, html
+from sqs_lambda_harness.reporting import fidelity, html
 from tests.browser.chromium import Chromium
 from tests.browser.look import measure, png_size, problems, reddish
 
@@ -88,7 +88,9 @@ def test_the_page_of_the_last_make_test_local(chromium: Chromium, tmp_path: Path
     raw = json.loads(path.read_text())
     report = fidelity.load_report(path)
     if raw.get("schema_version"):
-        schema = json.loads((ROOT / "sqs_lambda_harness" / "report.schema.json").read_text())
+        schema = json.loads(
+            (ROOT / "sqs_lambda_harness" / "reporting" / "report.schema.json").read_text()
+        )
         jsonschema.validate(raw, schema)
         page = REPORTS / "e2e-report.html"
         assert page.is_file(), "make test-local writes reports/e2e-report.html with the JSON"

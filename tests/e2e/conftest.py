@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from sqs_lambda_harness import probes
-from sqs_lambda_harness.stacks import AppliedStack
 from sqs_lambda_harness.targets import Target
+from sqs_lambda_harness.terraform.stacks import AppliedStack
 
 
 @dataclass

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness import sweeper
-from sqs_lambda_harness.stacks import StackManager
+from sqs_lambda_harness.cleanup import sweeper
+from sqs_lambda_harness.terraform.stacks import StackManager
 from tests.integration.conftest import REPO
 
 pytestmark = pytest.mark.emulator

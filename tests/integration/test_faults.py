@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sqs_lambda_harness import ledger, sweeper
+from sqs_lambda_harness.cleanup import ledger, sweeper
 from tests.integration.conftest import REPO, processes_with_env
 
 pytestmark = pytest.mark.emulator

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness import sweeper
+from sqs_lambda_harness.cleanup import sweeper
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.runner import TerraformError
-from sqs_lambda_harness.stacks import StackManager
+from sqs_lambda_harness.terraform.runner import TerraformError
+from sqs_lambda_harness.terraform.stacks import StackManager
 
 pytestmark = pytest.mark.emulator
 HERE = Path(__file__).parent

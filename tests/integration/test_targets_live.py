@@ -10,11 +10,16 @@ import zipfile
 
 import pytest
 
-from sqs_lambda_harness import sweeper
-from sqs_lambda_harness.emulator import start_for
+from sqs_lambda_harness.cleanup import sweeper
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.stacks import MANAGED_BY, TAG_MANAGED_BY, TAG_RUN_ID, TAG_STARTED_AT
 from sqs_lambda_harness.targets import Target, resolve_target, verify_target
+from sqs_lambda_harness.targets.emulator import start_for
+from sqs_lambda_harness.terraform.stacks import (
+    MANAGED_BY,
+    TAG_MANAGED_BY,
+    TAG_RUN_ID,
+    TAG_STARTED_AT,
+)
 
 pytestmark = pytest.mark.emulator
 EMULATOR_ACCOUNT = "000000000000"

@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 import yaml
 
-from sqs_lambda_harness import toolchain
+from sqs_lambda_harness.terraform import toolchain
 from tests.signals import deliver_sigint
 
 ROOT = Path(__file__).resolve().parents[2]

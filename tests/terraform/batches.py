@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.locks import exclusive
-from sqs_lambda_harness.runner import Diagnostic
-from sqs_lambda_harness.stacks import IGNORED_IN_COPIES
+from sqs_lambda_harness.terraform.runner import Diagnostic
+from sqs_lambda_harness.terraform.stacks import IGNORED_IN_COPIES
 from tests.terraform import tfkit
 
 PLAN_ONLY_PROVIDER = tfkit.FIXTURES / "provider.tf"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness.emulator import start_ministack
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets.emulator import start_ministack
 from tests.terraform import batches, tfkit
 
 

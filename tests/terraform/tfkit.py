@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sqs_lambda_harness import toolchain
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.runner import Result, Runner
-from sqs_lambda_harness.stacks import IGNORED_IN_COPIES
+from sqs_lambda_harness.terraform import toolchain
+from sqs_lambda_harness.terraform.runner import Result, Runner
+from sqs_lambda_harness.terraform.stacks import IGNORED_IN_COPIES
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_ROOT = REPO / "terraform"

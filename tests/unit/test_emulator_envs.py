@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness import emulator, emulator_envs
-from sqs_lambda_harness.emulator_envs import COMPLETE, ENVS, LOCALSTACK, MOTO
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets import emulator
+from sqs_lambda_harness.targets import envs as emulator_envs
+from sqs_lambda_harness.targets.envs import COMPLETE, ENVS, LOCALSTACK, MOTO
 
 
 @pytest.mark.parametrize("spec", list(ENVS.values()), ids=list(ENVS))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from sqs_lambda_harness import fidelity
 from sqs_lambda_harness.__main__ import main
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.reporting import fidelity
 
 SAMPLES = Path(__file__).parent / "samples"
 POLL = "tests/e2e/test_long_poll.py::test_empty_receive_returns_nothing_after_the_20s_wait"

@@ -16,8 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sqs_lambda_harness import fidelity, html
-from sqs_lambda_harness.report import SCHEMA_VERSION, Measurement
+from sqs_lambda_harness.reporting import fidelity, html
+from sqs_lambda_harness.reporting.report import SCHEMA_VERSION, Measurement
 
 SAMPLES = Path(__file__).parent / "samples"
 VOID = {"meta", "br", "link", "img", "input", "hr"}  # SVG shapes may hold a <title>
@@ -247,7 +247,9 @@ def test_write_html_writes_the_page(tmp_path: Path) -> None:
 
 
 def schema() -> dict[str, Any]:
-    text = resources.files("sqs_lambda_harness").joinpath("report.schema.json").read_text()
+    text = (
+        resources.files("sqs_lambda_harness.reporting").joinpath("report.schema.json").read_text()
+    )
     return json.loads(text)
 
 

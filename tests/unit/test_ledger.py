@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness import ledger
+from sqs_lambda_harness.cleanup import ledger
 
 
 def entry(run_id: str, endpoint: str | None = "http://127.0.0.1:4566") -> ledger.LedgerEntry:

@@ -10,17 +10,17 @@ import pytest
 from sqs_lambda_harness.__main__ import parse_age
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.probes import ConditionTimeout, median, reported_duration_ms, wait_until
-from sqs_lambda_harness.report import (
+from sqs_lambda_harness.reporting.report import (
     Evidence,
     RunReport,
     ScenarioResult,
     WorkerFacts,
     evidence_from_properties,
 )
-from sqs_lambda_harness.stacks import StackRecord
+from sqs_lambda_harness.terraform.stacks import StackRecord
 
 SCHEMA = json.loads(
-    resources.files("sqs_lambda_harness").joinpath("report.schema.json").read_text()
+    resources.files("sqs_lambda_harness.reporting").joinpath("report.schema.json").read_text()
 )
 
 

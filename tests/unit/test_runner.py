@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness.runner import Runner, TerraformError
+from sqs_lambda_harness.terraform.runner import Runner, TerraformError
 
 
 def fake_cli(tmp_path: Path, lines: list[dict], exit_code: int, plain: str = "") -> Path:
@@ -122,7 +122,7 @@ def _await(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 def test_outputs_come_from_the_apply_outputs_event_unless_one_is_withheld() -> None:
-    from sqs_lambda_harness.runner import Result
+    from sqs_lambda_harness.terraform.runner import Result
 
     planned = {"type": "outputs", "outputs": {"url": {"sensitive": False, "type": "string"}}}
     applied = {"type": "outputs", "outputs": {"url": {"sensitive": False, "value": "http://q"}}}

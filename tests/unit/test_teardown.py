@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from sqs_lambda_harness.runner import TerraformError
-from sqs_lambda_harness.stacks import AppliedStack, ApplySlots, Run, StackManager
 from sqs_lambda_harness.targets import resolve_target
+from sqs_lambda_harness.terraform.runner import TerraformError
+from sqs_lambda_harness.terraform.stacks import AppliedStack, ApplySlots, Run, StackManager
 
 
 class SlowRunner:
@@ -173,8 +173,8 @@ def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
 ) -> None:
     """The guard raises at a point the harness controls (a request, a CLI start), with the
     emulator named; a `sleep` process stands in for the emulator, no request is sent."""
-    from sqs_lambda_harness.emulator import Emulator, EmulatorDied
-    from sqs_lambda_harness.plugin import EmulatorGuard, manager_key
+    from sqs_lambda_harness.pytest_plugin.plugin import EmulatorGuard, manager_key
+    from sqs_lambda_harness.targets.emulator import Emulator, EmulatorDied
 
     (tmp_path / "emulator.log").write_text("serving\n")
     process = subprocess.Popen(["sleep", "60"])

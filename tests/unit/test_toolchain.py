@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sqs_lambda_harness import toolchain
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.terraform import toolchain
 
 
 def test_tf_binary_pointing_at_nothing_is_an_error(monkeypatch, tmp_path: Path) -> None:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from sqs_lambda_harness import emulator_envs
 from sqs_lambda_harness.errors import HarnessError, tail
-from sqs_lambda_harness.progress import say
+from sqs_lambda_harness.log import say
+from sqs_lambda_harness.targets import envs as emulator_envs
 
 HEALTH_PATH = "/_localstack/health"
 MOTO_HEALTH_PATH = "/moto-api/"

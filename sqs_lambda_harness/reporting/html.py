@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from sqs_lambda_harness.fidelity import Matrix
-from sqs_lambda_harness.report import Measurement, worker_order
+from sqs_lambda_harness.reporting.fidelity import Matrix
+from sqs_lambda_harness.reporting.report import Measurement, worker_order
 
 PHASES = {  # phase -> what the legend calls it
     "emulator": "emulator start",

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.locks import exclusive
-from sqs_lambda_harness.progress import format_seconds, heartbeat, say
-from sqs_lambda_harness.runner import Runner
+from sqs_lambda_harness.log import format_seconds, heartbeat, say
+from sqs_lambda_harness.terraform.runner import Runner
 
 MIRROR_HOSTS = ("registry.terraform.io", "registry.opentofu.org")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.probes import median
-from sqs_lambda_harness.stacks import StackRecord
+from sqs_lambda_harness.terraform.stacks import StackRecord
 
 EVIDENCE_KEY = "harness_evidence"
 SCHEMA_VERSION = 1

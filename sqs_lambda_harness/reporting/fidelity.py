@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.report import SCHEMA_VERSION, Measurement, worker_order
+from sqs_lambda_harness.reporting.report import SCHEMA_VERSION, Measurement, worker_order
 
 MATRIX_VERSION = 1
 NOT_RUN = "not run"

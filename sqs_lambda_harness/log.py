@@ -1,21 +1,48 @@
-"""Progress lines for long work, so nobody mistakes a 40-minute build or a 20 s wait for a hang.
+"""Progress and diagnostics through `logging`: the `sqs_lambda_harness` logger.
 
-Everything goes to stderr with a `[harness]` prefix: pytest captures stdout of tests, and CI
-logs keep stderr in order with the rest of the run.
+By default its records are today's terminal lines, `[harness] message` on stderr, so nobody
+mistakes a 40-minute build or a 20 s wait for a hang (pytest captures stdout of tests; CI logs
+keep stderr in order with the rest of the run). A host repository routes or silences them as it
+would any library's: `logging.getLogger("sqs_lambda_harness").setLevel(logging.WARNING)` keeps
+only warnings, and `logger.removeHandler(TERMINAL)` leaves the records to the host's own
+handlers (they propagate as usual).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+LOGGER_NAME = "sqs_lambda_harness"
+logger = logging.getLogger(LOGGER_NAME)
+
+
+class TerminalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """`[harness] message` on whatever `sys.stderr` is when the record is written (pytest
+    swaps it while it captures)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("[harness] %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+TERMINAL = TerminalHandler()
+logger.addHandler(TERMINAL)
+if logger.level == logging.NOTSET:
+    logger.setLevel(logging.INFO)
+
 
 def say(message: str) -> None:
-    """One progress line, flushed at once."""
-    print(f"[harness] {message}", file=sys.stderr, flush=True)
+    """One progress line (INFO on the `sqs_lambda_harness` logger)."""
+    logger.info(message)
 
 
 def format_seconds(seconds: float) -> str:
@@ -51,7 +78,7 @@ def heartbeat(
     try:
         yield
     except BaseException:
-        say(f"{what}: failed after {format_seconds(time.monotonic() - started)}")
+        logger.warning("%s: failed after %s", what, format_seconds(time.monotonic() - started))
         raise
     finally:
         done.set()

@@ -28,12 +28,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from sqs_lambda_harness import ledger
+from sqs_lambda_harness.cleanup import ledger
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.progress import format_seconds, say
-from sqs_lambda_harness.runner import Callback, Result, Runner, TerraformError
+from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.targets import Target
-from sqs_lambda_harness.toolchain import Toolchain
+from sqs_lambda_harness.terraform.runner import Callback, Result, Runner, TerraformError
+from sqs_lambda_harness.terraform.toolchain import Toolchain
 
 NAME_ROOT = "hx"  # every harness-made resource name starts with "hx-"
 PREFIX_MAX = 32  # leaves room for suffixes like "-consumer" (Lambda: 64) and "-dlq.fifo" (SQS: 80)

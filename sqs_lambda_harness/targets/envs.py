@@ -7,7 +7,7 @@ from a complete `pip freeze` (`emulator-pins/<name>.txt`), with progress lines, 
 parallel workers wait instead of building twice. A second use builds nothing; a changed pin
 file builds a new environment next to the old one.
 
-`python -m sqs_lambda_harness.emulator_envs localstack moto` builds them ahead of a run, where
+`python -m sqs_lambda_harness.targets.envs localstack moto` builds them ahead of a run, where
 its progress is visible (pytest captures a worker's output).
 """
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.locks import exclusive
-from sqs_lambda_harness.progress import format_seconds, heartbeat, say
-from sqs_lambda_harness.toolchain import cache_dir
+from sqs_lambda_harness.log import format_seconds, heartbeat, say
+from sqs_lambda_harness.terraform.toolchain import cache_dir
 
 PINS = Path(__file__).parent / "emulator-pins"  # not importable: data, not a package
 COMPLETE = ".harness-complete"  # written last: a directory without it is a broken build

@@ -20,12 +20,10 @@ from typing import Any
 
 import pytest
 
-from sqs_lambda_harness import emulator as emulator_mod
-from sqs_lambda_harness import html
-from sqs_lambda_harness import toolchain as toolchain_mod
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.probes import ConditionTimeout
-from sqs_lambda_harness.report import (
+from sqs_lambda_harness.reporting import html
+from sqs_lambda_harness.reporting.report import (
     EVIDENCE_KEY,
     Evidence,
     RunReport,
@@ -33,7 +31,16 @@ from sqs_lambda_harness.report import (
     WorkerFacts,
     evidence_from_properties,
 )
-from sqs_lambda_harness.stacks import (
+from sqs_lambda_harness.targets import (
+    KNOWN_CAPABILITIES,
+    Target,
+    resolve_target,
+    resolve_teardown,
+    verify_target,
+)
+from sqs_lambda_harness.targets import emulator as emulator_mod
+from sqs_lambda_harness.terraform import toolchain as toolchain_mod
+from sqs_lambda_harness.terraform.stacks import (
     AppliedStack,
     ApplySlots,
     Run,
@@ -41,13 +48,6 @@ from sqs_lambda_harness.stacks import (
     StackRecord,
     new_run_id,
     utc_now,
-)
-from sqs_lambda_harness.targets import (
-    KNOWN_CAPABILITIES,
-    Target,
-    resolve_target,
-    resolve_teardown,
-    verify_target,
 )
 
 TITLE_KEY = "harness_title"

@@ -1,0 +1,116 @@
+"""The one way this package starts a program: in a session of its own, with a time limit, and
+killed with its whole process group (a killed parent leaves its children running otherwise:
+terraform its provider plugins, `go build` its compilers, an emulator its Lambda workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqs_lambda_harness.errors import HarnessError, tail
+
+
+class ProcessTimeout(HarnessError):
+    """A program outlived its time limit and was killed with its group."""
+
+
+def run(
+    command: list[str],
+    *,
+    timeout: float,
+    what: str,
+    log: IO[str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` to completion: its output goes to `log` (or is returned in `stdout`).
+    Past `timeout` seconds its group is killed and `ProcessTimeout` names `what` timed out."""
+    process = start(command, env=env, cwd=cwd, output=log, die_with_parent=False)
+    with time_limit(process, timeout) as expired:
+        try:
+            stdout, _ = process.communicate()
+        except BaseException:
+            kill_group(process)
+            raise
+    if expired.is_set():
+        raise ProcessTimeout(
+            f"{what} did not finish within {timeout:.0f}s and was killed.",
+            details=tail(stdout or ""),
+            fix="see its log; a machine under heavy load may need more time.",
+        )
+    return subprocess.CompletedProcess(command, process.returncode, stdout or "", "")
+
+
+def start(
+    command: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    output: IO[Any] | None = None,
+    die_with_parent: bool = True,
+) -> subprocess.Popen[str]:
+    """Start `command` in a session of its own (a Ctrl-C in the terminal reaches us, not it;
+    we pass it on). Its output goes to `output`, or to a text pipe when None. With
+    `die_with_parent`, Linux SIGTERMs it when we die, even by SIGKILL, so a killed session
+    never leaves a server holding a port."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=output if output is not None else subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if die_with_parent else None,
+    )
+
+
+@contextlib.contextmanager
+def time_limit(process: subprocess.Popen[Any], timeout: float) -> Iterator[threading.Event]:
+    """Kill `process` with its group if the block outlives `timeout`; the event yielded says
+    whether that happened."""
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        kill_group(process)
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
+
+
+def kill_group(
+    process: subprocess.Popen[Any], first: signal.Signals | None = None, grace: float = 0.0
+) -> None:
+    """Stop `process` and every process of its group: `first` (e.g. SIGINT, so terraform saves
+    its state; SIGTERM, so a server shuts down) to the leader, up to `grace` seconds for it to
+    exit, then SIGKILL to the whole group, and reap the leader."""
+    if first is not None and grace > 0 and process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+            process.send_signal(first)
+            process.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when the parent dies, even by SIGKILL."""
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
