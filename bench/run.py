@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from sqs_lambda_harness import probes
@@ -72,9 +73,7 @@ def suite(mode: str) -> dict[str, Any]:
             if m["name"] == "inherent wait"
         ),
         "stack_summary": report["stack_summary"],
-        "pipeline_apply_median_seconds": round(
-            probes.median(s["apply_seconds"] for s in pipelines), 2
-        ),
+        "pipeline_apply_median_seconds": round(median(s["apply_seconds"] for s in pipelines), 2),
         "stacks": [
             {
                 "stack": s["stack"],
@@ -133,8 +132,8 @@ def alone(manager: StackManager, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "apply_seconds": [round(t, 2) for t in applies],
         "destroy_seconds": [round(t, 2) for t in destroys],
-        "apply_median": round(probes.median(applies), 2),
-        "destroy_median": round(probes.median(destroys), 2),
+        "apply_median": round(median(applies), 2),
+        "destroy_median": round(median(destroys), 2),
     }
 
 

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from sqs_lambda_harness.cache import cache_dir
 from sqs_lambda_harness.cleanup import ledger, sweeper
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.log import format_seconds, say
@@ -90,7 +91,7 @@ def _bootstrap() -> int:
     else:
         say(f"providers: filesystem mirror {tools.mirror} (CLI config {tools.cli_config})")
         for pin in toolchain.PROVIDERS:
-            binary = toolchain.cache_dir() / "builds" / pin.build.key / pin.build.name
+            binary = cache_dir() / "builds" / pin.build.key / pin.build.name
             size = binary.stat().st_size / 2**20
             say(
                 f"  hashicorp/{pin.type} {pin.release}: {size:.0f} MiB ({pin.build.module}"

@@ -342,11 +342,3 @@ def peek(sqs: Any, queue_url: str, max_messages: int = 10) -> list[dict[str, Any
     Each read still counts as a receive: on a queue with a redrive policy it moves messages
     towards their DLQ, so peek at DLQs and queues without one."""
     return receive(sqs, queue_url, wait=1, max_messages=max_messages, visibility=0).messages
-
-
-def median(values: Iterable[float]) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from sqs_lambda_harness.terraform.toolchain import cache_dir
+from sqs_lambda_harness.cache import cache_dir
 
 
 @dataclass(frozen=True)

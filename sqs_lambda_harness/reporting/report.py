@@ -14,9 +14,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from statistics import median
 from typing import Any
 
-from sqs_lambda_harness.probes import median
 from sqs_lambda_harness.terraform.stacks import StackRecord
 
 EVIDENCE_KEY = "harness_evidence"

@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqs_lambda_harness.cache import cache_dir
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.log import format_seconds, heartbeat, say
-from sqs_lambda_harness.terraform.toolchain import cache_dir
 
 PINS = Path(__file__).parent / "emulator-pins"  # not importable: data, not a package
 COMPLETE = ".harness-complete"  # written last: a directory without it is a broken build

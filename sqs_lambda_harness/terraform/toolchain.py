@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqs_lambda_harness.cache import cache_dir
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.log import format_seconds, heartbeat, say
@@ -137,15 +138,6 @@ class Toolchain:
         if self.cli_config is None:
             return {}
         return {"TF_CLI_CONFIG_FILE": str(self.cli_config)}
-
-
-def cache_dir() -> Path:
-    """`HARNESS_CACHE_DIR`, else `$XDG_CACHE_HOME/sqs-lambda-harness`: outside any work tree."""
-    explicit = os.environ.get("HARNESS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sqs-lambda-harness"
 
 
 def ensure(build_missing: bool = True) -> Toolchain:
