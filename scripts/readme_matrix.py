@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sqs_lambda_harness.log import logger, say
+
 START = "<!-- fidelity-matrix:start (written by make fidelity) -->"
 END = "<!-- fidelity-matrix:end -->"
 
@@ -15,11 +17,11 @@ def main(readme: Path = Path("README.md"), matrix: Path = Path("docs/fidelity.md
     head, start, rest = text.partition(START)
     _, end, tail = rest.partition(END)
     if not start or not end:
-        print(f"error: {readme} lacks the markers {START} ... {END}", file=sys.stderr)
+        logger.error(f"error: {readme} lacks the markers {START} ... {END}")
         return 1
     current = matrix.read_text(encoding="utf-8").strip()
     readme.write_text(f"{head}{START}\n{current}\n{END}{tail}", encoding="utf-8")
-    print(f"[harness] {readme}: fidelity matrix from {matrix}", file=sys.stderr)
+    say(f"{readme}: fidelity matrix from {matrix}")
     return 0
 
 

@@ -10,14 +10,14 @@ behaviour that is no longer run, is marked as changed: a new divergence never pa
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.reporting.report import SCHEMA_VERSION, Measurement, worker_order
+from sqs_lambda_harness.reporting.evidence import Measurement
+from sqs_lambda_harness.reporting.report import SCHEMA_VERSION
 
 MATRIX_VERSION = 1
 NOT_RUN = "not run"
@@ -27,8 +27,8 @@ NOT_RUN = "not run"
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    """A report file as a schema-version-1 dict; older (unversioned) reports are upgraded so
-    that runs from before the schema still compare."""
+    """A report file as a schema-version-1 dict; any other version is refused with what to do,
+    so that runs are never compared on keys one of them does not have."""
     try:
         report = json.loads(Path(path).read_text())
     except (OSError, ValueError) as error:
@@ -41,73 +41,20 @@ def load_report(path: Path) -> dict[str, Any]:
             f"{path} is not a harness run report (no scenarios).",
             fix="pass the JSON file a run wrote with --harness-report.",
         )
-    version = report.get("schema_version", 0)
-    if version > SCHEMA_VERSION:
+    version = report.get("schema_version")
+    if version != SCHEMA_VERSION:
         raise HarnessError(
-            f"{path} has schema_version {version}; this harness reads up to {SCHEMA_VERSION}.",
-            fix="read it with the harness version that wrote it, or upgrade this one.",
+            _wrong_version(path, version),
+            fix=f"run the suite again with this harness for a version-{SCHEMA_VERSION} report, "
+            "or read that one with the harness version that wrote it.",
         )
-    return upgrade(report) if version == 0 else report
+    return report
 
 
-def upgrade(report: dict[str, Any]) -> dict[str, Any]:
-    """Version 0 (no schema_version) -> 1: bounds were text ("19.5-21.5 s"), workers were keys
-    of `environment` ("endpoint[gw0]"), and there was no timeline, floor or emulator name."""
-    environment = dict(report.get("environment", {}))
-    workers: dict[str, dict[str, Any]] = {}
-    for key in list(environment):
-        match = re.fullmatch(r"(endpoint|emulator_start_seconds)\[(.+)\]", key)
-        if match:
-            worker = workers.setdefault(
-                match.group(2),
-                {"id": match.group(2), "endpoint": None, "emulator_start_seconds": None},
-            )
-            worker[match.group(1)] = environment.pop(key)
-    scenarios = []
-    for scenario in report.get("scenarios", []):
-        measurements = []
-        for m in scenario.get("measurements", []):
-            low, high = bounds_from_text(m.get("bound", ""))
-            measurements.append(
-                {
-                    "name": m["name"],
-                    "value": m["value"],
-                    "unit": m.get("unit", ""),
-                    "low": m.get("low", low),
-                    "high": m.get("high", high),
-                }
-            )
-        scenarios.append({"worker": None, "start": None, **scenario, "measurements": measurements})
-    return {
-        "emulator": None,
-        "started_at": "",
-        "timeline": [],
-        "floor": None,
-        "stacks": [],
-        "stack_summary": {},
-        "leftovers": [],
-        **report,
-        "schema_version": SCHEMA_VERSION,
-        "environment": environment,
-        "workers": sorted(workers.values(), key=lambda w: worker_order(w["id"])),
-        "scenarios": scenarios,
-    }
-
-
-def bounds_from_text(text: str) -> tuple[float | None, float | None]:
-    """`19.5-21.5 s` -> (19.5, 21.5); `> 4 s ...` -> (4, None); `< 1.5 s` -> (None, 1.5);
-    anything else (`~6 s visibility`) -> no bound."""
-    number = r"(\d+(?:\.\d+)?)"
-    if match := re.match(rf"\s*{number}\s*-\s*{number}", text):
-        return float(match.group(1)), float(match.group(2))
-    if match := re.match(rf"\s*>=?\s*{number}", text):
-        return float(match.group(1)), None
-    if match := re.match(rf"\s*<=?\s*{number}", text):
-        return None, float(match.group(1))
-    return None, None
-
-
-# ----------------------------------------------------------------------------- figures
+def _wrong_version(path: Path, version: Any) -> str:
+    if version is None:
+        return f"{path} has no schema_version: it predates schema version {SCHEMA_VERSION}."
+    return f"{path} has schema_version {version!r}; this harness reads {SCHEMA_VERSION} only."
 
 
 # ----------------------------------------------------------------------------- the matrix

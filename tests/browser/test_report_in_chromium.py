@@ -80,25 +80,21 @@ def test_a_run_with_a_failure_as_a_person_sees_it(chromium: Chromium, tmp_path: 
 
 
 def test_the_page_of_the_last_make_test_local(chromium: Chromium, tmp_path: Path) -> None:
-    """reports/e2e-report.html as `make test-local` left it (rendered here from the JSON when
-    the report predates schema version 1, whose plugin did not write the page)."""
+    """reports/e2e-report.html as `make test-local` left it, next to the JSON it draws."""
     path = REPORTS / "e2e-report.json"
     if not path.is_file():
         pytest.skip(f"no {path}: run `make test-local` first")
     raw = json.loads(path.read_text())
     report = fidelity.load_report(path)
-    if raw.get("schema_version"):
-        schema = json.loads(
-            (ROOT / "sqs_lambda_harness" / "reporting" / "report.schema.json").read_text()
-        )
-        jsonschema.validate(raw, schema)
-        page = REPORTS / "e2e-report.html"
-        assert page.is_file(), "make test-local writes reports/e2e-report.html with the JSON"
-        assert f"Run {raw['run_id']} " in page.read_text(encoding="utf-8"), (
-            "reports/e2e-report.html is not from the run that wrote reports/e2e-report.json"
-        )
-    else:
-        page = html.write_html(tmp_path / "e2e-report.html", report)
+    schema = json.loads(
+        (ROOT / "sqs_lambda_harness" / "reporting" / "report.schema.json").read_text()
+    )
+    jsonschema.validate(raw, schema)
+    page = REPORTS / "e2e-report.html"
+    assert page.is_file(), "make test-local writes reports/e2e-report.html with the JSON"
+    assert f"Run {raw['run_id']} " in page.read_text(encoding="utf-8"), (
+        "reports/e2e-report.html is not from the run that wrote reports/e2e-report.json"
+    )
 
     geometry = measure(chromium, page, tmp_path)
     assert problems(geometry, report) == []

@@ -1,9 +1,10 @@
 """The fidelity matrix: rows per behaviour, columns per target, AWS as the reference, changes
-since the previous matrix never silent; reading reports of every schema version; the CLI."""
+since the previous matrix never silent; reading reports (version 1 only); the CLI."""
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -136,67 +137,25 @@ def test_the_previous_matrix_must_be_a_matrix() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "bounds"),
+    ("version", "said"),
     [
-        ("19.5-21.5 s", (19.5, 21.5)),
-        ("5-7.0 s", (5.0, 7.0)),
-        ("> 4 s original timeout", (4.0, None)),
-        ("< 1.5 s", (None, 1.5)),
-        ("~6 s visibility", (None, None)),
-        ("", (None, None)),
+        (None, "has no schema_version: it predates schema version 1"),
+        (0, "has schema_version 0; this harness reads 1 only"),
+        ("1", "has schema_version '1'; this harness reads 1 only"),
     ],
 )
-def test_bounds_of_version_0_reports(text: str, bounds: tuple[float | None, float | None]) -> None:
-    assert fidelity.bounds_from_text(text) == bounds
-
-
-def test_a_version_0_report_is_upgraded(tmp_path: Path) -> None:
-    old = {
-        "run_id": "d02611",
-        "target": "embedded",
-        "teardown": "discard",
-        "environment": {
-            "cli": "terraform 1.11.4",
-            "endpoint[gw10]": "http://127.0.0.1:2",
-            "emulator_start_seconds[gw10]": 0.5,
-            "endpoint[gw2]": "http://127.0.0.1:1",
-        },
-        "wall_seconds": 98.51,
-        "scenarios": [
-            {
-                "nodeid": "t.py::test_poll@queues",
-                "title": "Empty long poll",
-                "outcome": "passed",
-                "seconds": 20.01,
-                "claims": [],
-                "measurements": [
-                    {
-                        "name": "empty ReceiveMessage",
-                        "value": 20.01,
-                        "unit": "s",
-                        "bound": "19.5-21.5 s",
-                    }
-                ],
-                "reason": "",
-            }
-        ],
-        "stacks": [],
-        "stack_summary": {},
-        "leftovers": [],
-    }
+def test_a_report_of_another_schema_version_is_refused_with_the_fix(
+    tmp_path: Path, version: Any, said: str
+) -> None:
+    report = {k: v for k, v in sample("embedded").items() if k != "schema_version"}
+    if version is not None:
+        report["schema_version"] = version
     path = tmp_path / "old.json"
-    path.write_text(json.dumps(old))
-    report = fidelity.load_report(path)
-    assert report["schema_version"] == 1 and report["timeline"] == [] and report["floor"] is None
-    assert [w["id"] for w in report["workers"]] == ["gw2", "gw10"]
-    assert report["workers"][1] == {
-        "id": "gw10",
-        "endpoint": "http://127.0.0.1:2",
-        "emulator_start_seconds": 0.5,
-    }
-    assert report["environment"] == {"cli": "terraform 1.11.4"}
-    (measurement,) = report["scenarios"][0]["measurements"]
-    assert (measurement["low"], measurement["high"]) == (19.5, 21.5)
+    path.write_text(json.dumps(report))
+    with pytest.raises(HarnessError) as refused:
+        fidelity.load_report(path)
+    assert said in str(refused.value)
+    assert "run the suite again with this harness for a version-1 report" in str(refused.value)
 
 
 def test_reports_from_a_newer_harness_or_not_reports_are_refused(tmp_path: Path) -> None:
@@ -263,3 +222,22 @@ def test_report_command_names_an_unreadable_input(
 ) -> None:
     assert main(["report", str(tmp_path / "nothing.json")]) == 2
     assert "Cannot read the run report" in capsys.readouterr().err
+
+
+def test_the_readme_shows_the_matrix_between_its_markers(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "readme_matrix", Path(__file__).parents[2] / "scripts" / "readme_matrix.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    readme, matrix = tmp_path / "README.md", tmp_path / "fidelity.md"
+    readme.write_text(f"intro\n{script.START}\nold matrix\n{script.END}\noutro\n")
+    matrix.write_text(three().to_markdown())
+    assert script.main(readme, matrix) == 0
+    text = readme.read_text()
+    assert "old matrix" not in text and text.startswith("intro\n") and text.endswith("outro\n")
+    assert three().to_markdown().strip() in text
+    readme.write_text("no markers here\n")
+    assert script.main(readme, matrix) == 1
+    assert readme.read_text() == "no markers here\n"

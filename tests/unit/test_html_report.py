@@ -16,8 +16,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sqs_lambda_harness.reporting import fidelity, html
-from sqs_lambda_harness.reporting.report import SCHEMA_VERSION, Measurement
+from sqs_lambda_harness.reporting import fidelity, html, html_behaviours, html_timeline
+from sqs_lambda_harness.reporting.evidence import Measurement
+from sqs_lambda_harness.reporting.html_parts import PHASES
+from sqs_lambda_harness.reporting.report import SCHEMA_VERSION
 
 SAMPLES = Path(__file__).parent / "samples"
 VOID = {"meta", "br", "link", "img", "input", "hr"}  # SVG shapes may hold a <title>
@@ -93,6 +95,17 @@ def test_the_page_is_self_contained_and_well_formed() -> None:
     assert html.render(sample()) == page, "rendering is pure"
 
 
+def test_the_stylesheet_is_inlined_so_the_page_needs_nothing_else() -> None:
+    page = html.render(sample())
+    css = resources.files("sqs_lambda_harness.reporting").joinpath("report.css").read_text()
+    (style,) = parse(page).all("style")
+    assert style.content().strip() == css.strip()
+    for phase in PHASES:  # every bar the timeline draws has its colour in the page itself
+        assert f".phase-{phase} {{ fill:" in style.content()
+    assert "<link" not in page.lower()
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(https?:|//)""", page, re.I)
+
+
 def test_every_scenario_is_there_failures_first_and_marked() -> None:
     report = sample()
     tree = parse(html.render(report))
@@ -131,14 +144,14 @@ def test_the_timeline_is_drawn_to_scale_with_the_wall_and_floor_marked() -> None
     bars = svg.all("rect", "bar")
     assert len(bars) == len(report["timeline"])
     span = max(report["wall_seconds"], report["floor"]["seconds"])
-    plot = html.WIDTH - html.LEFT - html.RIGHT
+    left, plot = html_timeline.LEFT, html_timeline.PLOT
     for bar in bars:
         start, seconds = float(bar.attrs["data-start"]), float(bar.attrs["data-seconds"])
-        assert float(bar.attrs["x"]) == pytest.approx(html.LEFT + start / span * plot, abs=0.01)
+        assert float(bar.attrs["x"]) == pytest.approx(left + start / span * plot, abs=0.01)
         assert float(bar.attrs["width"]) == pytest.approx(max(seconds / span * plot, 1.5), abs=0.01)
         assert bar.all("title")[0].content().startswith(bar.attrs["data-worker"])
     marks = {m.attrs["data-mark"]: float(m.attrs["x1"]) for m in svg.all("line", "mark")}
-    assert marks["wall"] == pytest.approx(html.LEFT + report["wall_seconds"] / span * plot)
+    assert marks["wall"] == pytest.approx(left + report["wall_seconds"] / span * plot)
     assert marks["floor"] < marks["wall"]
     lanes = [r.attrs["data-worker"] for r in svg.all("rect", "lane")]
     assert lanes == ["gw0", "gw1", "gw2", "gw3", "gw4"]
@@ -192,7 +205,7 @@ def test_a_report_without_a_timeline_says_so() -> None:
 def test_each_figure_is_judged_against_its_bound(
     figure: Measurement, kind: str, words: str
 ) -> None:
-    got_kind, got_words = html.verdict(figure)
+    got_kind, got_words = html_behaviours.verdict(figure)
     assert (got_kind, got_words[: len(words)]) == (kind, words)
 
 

@@ -7,16 +7,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+import sqs_lambda_harness
 from sqs_lambda_harness.__main__ import parse_age
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.probes import ConditionTimeout, reported_duration_ms, wait_until
-from sqs_lambda_harness.reporting.report import (
-    Evidence,
-    RunReport,
-    ScenarioResult,
-    WorkerFacts,
-    evidence_from_properties,
-)
+from sqs_lambda_harness.reporting.evidence import EVIDENCE_KEY, Evidence, evidence_from_properties
+from sqs_lambda_harness.reporting.report import RunReport, ScenarioResult, WorkerFacts
 from sqs_lambda_harness.terraform.stacks import StackRecord
 
 SCHEMA = json.loads(
@@ -28,10 +24,20 @@ def test_evidence_round_trips_through_user_properties() -> None:
     evidence = Evidence()
     evidence.claim("empty receive returned no message")
     evidence.measure("empty long poll", 20.013, low=19.5, high=21.5)
-    restored = evidence_from_properties([("harness_evidence", evidence.to_json()), ("x", "y")])
+    nothing = Evidence().to_json()
+    properties = [(EVIDENCE_KEY, evidence.to_json()), ("x", "y"), (EVIDENCE_KEY, nothing)]
+    restored = evidence_from_properties(properties)
     assert restored.claims == ["empty receive returned no message"]
+    assert len(restored.measurements) == 1
     assert restored.measurements[0].value == pytest.approx(20.013)
     assert (restored.measurements[0].low, restored.measurements[0].high) == (19.5, 21.5)
+
+
+def test_tests_record_evidence_through_the_package_surface() -> None:
+    evidence = sqs_lambda_harness.Evidence()
+    evidence.measure("poll", 20.0, low=19.5, high=21.5)
+    assert evidence.measurements == [sqs_lambda_harness.Measurement("poll", 20.0, "s", 19.5, 21.5)]
+    assert {"Evidence", "Measurement", "probes"} <= set(sqs_lambda_harness.__all__)
 
 
 def test_a_figure_outside_its_bounds_fails_and_is_still_recorded() -> None:
