@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sqs_lambda_harness.targets import KNOWN_CAPABILITIES, resolve_target
+
 pytest_plugins = ["pytester"]
 
 DIVERGING_TESTS = """
@@ -49,3 +51,25 @@ def test_typo():
     result = pytester.runpytest_subprocess("-p", "no:xdist")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*needs 'lambda_executoin', which no target declares*"])
+    known = result.stderr.str().split("known capabilities: ", 1)[1].split(".", 1)[0]
+    assert known.split(", ") == sorted(KNOWN_CAPABILITIES)
+
+
+def test_a_capability_the_target_lacks_skips_the_test(pytester: pytest.Pytester) -> None:
+    lacking = next(
+        name
+        for name in sorted(KNOWN_CAPABILITIES)
+        if not resolve_target("embedded").capability(name).supported
+    )
+    pytester.makepyfile(
+        test_lacking=f"""
+import pytest
+
+@pytest.mark.needs({lacking!r})
+def test_lacking():
+    raise AssertionError("must not run")
+"""
+    )
+    result = pytester.runpytest_subprocess("--harness-target", "embedded", "-p", "no:xdist", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([f"*target embedded lacks {lacking}:*"])

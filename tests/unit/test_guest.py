@@ -121,3 +121,54 @@ def test_a_fixture_of_theirs_with_one_of_our_names_is_theirs(
     result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK, result.stderr.str()
+
+
+THEIR_AWS_OVER_OURS = """
+import pytest
+
+@pytest.fixture
+def aws(aws):
+    return aws
+
+def test_uses_their_aws_built_on_ours(aws):
+    pass
+"""
+
+
+def test_a_fixture_of_theirs_built_on_ours_uses_the_harness(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`uses_harness` reads `item.fixturenames`, the closure of the fixtures in effect
+    (overridden ones included): our `aws` under theirs brings in `harness_session`."""
+    monkeypatch.setenv("HARNESS_TARGET", "no-such-target")
+    pytester.makepyfile(test_theirs=THEIR_AWS_OVER_OURS)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*Unknown target 'no-such-target'*"])
+
+
+RECORDS_WORKERS = """
+from pathlib import Path
+
+from sqs_lambda_harness.pytest_plugin.collector import worker_of
+
+def pytest_configure(config):
+    global CONTROLLER
+    CONTROLLER = not hasattr(config, "workerinput")
+
+def pytest_runtest_logreport(report):
+    if CONTROLLER and report.when == "call":
+        with Path("workers.txt").open("a") as seen:
+            seen.write(worker_of(report) + "\\n")
+"""
+
+
+def test_the_controller_learns_which_xdist_worker_ran_a_test(pytester: pytest.Pytester) -> None:
+    """`worker_of` relies on xdist adding `worker_id` to the reports it sends: this breaks if
+    xdist stops doing so."""
+    pytester.makeconftest(RECORDS_WORKERS)
+    pytester.makepyfile(test_theirs=UNRELATED_IN_A_WORKER)
+    result = pytester.runpytest_subprocess("-n", "2", "--dist", "each", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+    seen = (pytester.path / "workers.txt").read_text().split()
+    assert sorted(seen) == ["gw0", "gw0", "gw1", "gw1"]

@@ -1,0 +1,110 @@
+"""The emulator guard: the run's own emulator dying fails the next request at once, stops the
+worker's stack manager, and errors every later test of the worker that needs the target."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sqs_lambda_harness import waits
+from sqs_lambda_harness.pytest_plugin.guard import EmulatorGuard
+from sqs_lambda_harness.targets import Emulator, EmulatorDied, resolve_target
+from sqs_lambda_harness.terraform.stacks import Run, StackManager
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """A `sleep` process stands in for the emulator; no request reaches it."""
+    (tmp_path / "emulator.log").write_text("serving\n")
+    process = subprocess.Popen(["sleep", "60"])
+    try:
+        yield Emulator("http://127.0.0.1:9", process, tmp_path / "emulator.log", 0.1)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def manager_for(tmp_path: Path) -> StackManager:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
+    return StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+
+
+def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """The guard raises at a point the harness controls (a request, a CLI start), with the
+    emulator named."""
+    manager = manager_for(tmp_path)
+    guard = EmulatorGuard(emulator)
+    guard.attach(manager)
+    sqs = resolve_target("embedded", endpoint=emulator.endpoint).client("sqs")
+    sqs.meta.events.register_first("before-send", guard.check)
+    guard.check()  # alive: nothing to say
+
+    emulator.process.kill()
+    waits.until(lambda: manager.lost is not None, timeout=5, interval=0.01, what="the guard")
+
+    began = time.monotonic()
+    with pytest.raises(EmulatorDied, match=r"pid \d+\) exited with code -9[\s\S]*serving"):
+        sqs.list_queues()
+    assert time.monotonic() - began < 0.5  # raised before the request, not after retries
+    assert manager.teardown == "discard"
+    with pytest.raises(EmulatorDied):
+        manager.apply("stacks/queue")
+
+
+def test_a_manager_made_after_the_death_is_stopped_when_attached(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    guard = EmulatorGuard(emulator)
+    emulator.process.kill()
+    waits.until(lambda: guard.dead, timeout=5, interval=0.01, what="the guard")
+
+    manager = manager_for(tmp_path)
+    guard.attach(manager)  # no watcher left to tell it: attaching does
+
+    assert manager.teardown == "discard"
+    with pytest.raises(EmulatorDied, match="exited with code -9"):
+        manager.apply("stacks/queue")
+
+
+DEAD_GUARD = """
+import pytest
+from sqs_lambda_harness.pytest_plugin.session import session_of
+
+class DeadGuard:
+    dead = True
+
+    def check(self, **_):
+        raise RuntimeError("the emulator is gone")
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    session_of(config).guard = DeadGuard()
+"""
+
+NEEDS_THE_TARGET = """
+def test_needs_the_target(harness_target):
+    pass
+
+def test_needs_nothing():
+    pass
+"""
+
+
+def test_after_a_death_a_test_needing_the_target_errors_before_its_fixtures(
+    pytester: pytest.Pytester,
+) -> None:
+    """The setup hook raises before `harness_target` would start an emulator."""
+    pytester.makeconftest(DEAD_GUARD)
+    pytester.makepyfile(test_after_death=NEEDS_THE_TARGET)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: the emulator is gone*"])
+    assert "MiniStack" not in result.stdout.str() + result.stderr.str()
