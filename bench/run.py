@@ -23,23 +23,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from sqs_lambda_harness import probes
+from sqs_lambda_harness import probes, processes
 from sqs_lambda_harness.log import say
-from sqs_lambda_harness.targets import resolve_target, verify_target
-from sqs_lambda_harness.targets.emulator import start_ministack
+from sqs_lambda_harness.targets import started as started_emulator
 from sqs_lambda_harness.terraform import toolchain
 from sqs_lambda_harness.terraform.stacks import Run, StackManager, new_run_id, utc_now
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "reports"
 DEMO = "tests/e2e/test_long_poll.py::test_classic_three_function_demonstration"
+# A whole `make test-local` takes minutes on 2 cores; only a hung one reaches this.
+COMMAND_TIMEOUT = 2 * 3600.0
 
 
 def timed(command: list[str], log: Path) -> tuple[float, int]:
@@ -48,7 +48,9 @@ def timed(command: list[str], log: Path) -> tuple[float, int]:
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with log.open("w") as output:
-        code = subprocess.run(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT).returncode
+        code = processes.run(
+            command, timeout=COMMAND_TIMEOUT, what=" ".join(command), log=output, cwd=REPO
+        ).returncode
     return time.monotonic() - started, code
 
 
@@ -181,16 +183,11 @@ def main() -> int:
 
     tools = toolchain.ensure(build_missing=False)
     results["cli"] = tools.cli_version
-    emulator = start_ministack(REPO / ".harness" / "bench")
-    try:
-        target = resolve_target("embedded", endpoint=emulator.endpoint)
-        verify_target(target)
+    with started_emulator("embedded", REPO / ".harness" / "bench") as ministack:
         run = Run(new_run_id(), utc_now(), REPO / ".harness" / "bench")
-        manager = StackManager(tools, target, run, REPO / "terraform")
+        manager = StackManager(tools, ministack.target, run, REPO / "terraform")
         results["pipeline_alone"] = alone(manager, args.rounds)
         results["throughput"] = throughput(manager, args.messages)
-    finally:
-        emulator.stop()
 
     wait = results["suite"]["discard"]["longest_inherent_wait"]
     floor = results["pipeline_alone"]["apply_median"] + wait

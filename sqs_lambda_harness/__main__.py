@@ -1,4 +1,5 @@
-"""`python -m sqs_lambda_harness bootstrap|sweep|report` (also installed as `sqs-harness`)."""
+"""`python -m sqs_lambda_harness bootstrap|emulators|install|sweep|report` (also installed as
+`sqs-harness`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from sqs_lambda_harness.cleanup import ledger, sweeper
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.reporting import fidelity, html
-from sqs_lambda_harness.targets import Target, resolve_target, verify_target
+from sqs_lambda_harness.targets import (
+    Target,
+    registry,
+    resolve_target,
+    table,
+    target_names,
+    verify_target,
+)
 from sqs_lambda_harness.terraform import toolchain
 
 
@@ -27,6 +35,27 @@ def main(argv: list[str] | None = None) -> int:
         "bootstrap",
         help="resolve the Terraform CLI and providers, building them from source if the "
         "registry is unreachable",
+    )
+
+    emulators = commands.add_parser(
+        "emulators", help="the emulators the harness runs, their pins and what each does unlike AWS"
+    )
+    shown = emulators.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--names", action="store_true", help="only the emulator target names, on one line"
+    )
+    shown.add_argument("--markdown", action="store_true", help="the table of docs/targets.md")
+    emulators.add_argument(
+        "--into",
+        type=Path,
+        help="with --markdown: replace the table between the emulator markers of this file",
+    )
+
+    install = commands.add_parser(
+        "install", help="build the pinned environment each named target's emulator needs"
+    )
+    install.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="target names or aliases (default: all)"
     )
 
     sweep = commands.add_parser("sweep", help="delete what harness runs left on a target")
@@ -76,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             return _bootstrap()
         if args.command == "report":
             return _report(args)
+        if args.command == "emulators":
+            return _emulators(args)
+        if args.command == "install":
+            return _install(args.targets)
         return _sweep(args)
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -98,6 +131,39 @@ def _bootstrap() -> int:
                 f"@{pin.build.version})"
             )
     say(f"bootstrap finished in {format_seconds(time.monotonic() - started)}")
+    return 0
+
+
+def _emulators(args: argparse.Namespace) -> int:
+    if args.into and not args.markdown:
+        raise HarnessError("--into writes the Markdown table.", fix="add --markdown.")
+    if args.names:
+        print(" ".join(registry.names()))
+    elif args.into:
+        args.into.write_text(table.with_table(args.into.read_text()), encoding="utf-8")
+        say(f"wrote the emulator table into {args.into}")
+    else:
+        print(table.markdown() if args.markdown else table.text(), end="")
+    return 0
+
+
+def _install(names: list[str]) -> int:
+    """Build what each target's emulator runs from; say so for those with nothing to build."""
+    wanted = names or list(registry.names())
+    unknown = [n for n in wanted if registry.find(n) is None and n.lower() != "aws"]
+    if unknown:
+        raise HarnessError(
+            f"Unknown target {', '.join(unknown)}: nothing to install.",
+            fix=f"choose from {', '.join(target_names())}.",
+        )
+    for name in wanted:
+        spec = registry.find(name)
+        if spec is None:
+            say("aws: a real account, no emulator to install")
+        elif not spec.install.pinned:
+            say(f"{spec.product} {spec.version}: {spec.install.describe()}, nothing to build")
+        else:
+            say(f"{spec.product} {spec.version}: {spec.install.ensure()}")
     return 0
 
 

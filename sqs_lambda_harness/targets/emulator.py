@@ -1,36 +1,35 @@
 """The emulators the harness starts itself: a host process on a free loopback port, owned by the
-test session (one per xdist worker that needs one): MiniStack for `embedded`, LocalStack for
-`localstack` and moto for `moto` when no endpoint is given.
+test session (one per xdist worker that needs one), for a target given without an endpoint.
+Which program, environment and health path each target's emulator has is in the registry.
 
 No Docker: MiniStack runs Python Lambdas as local processes; LocalStack and moto run from pinned
-environments of their own (`emulator_envs`). Each process dies with its parent
-(PR_SET_PDEATHSIG), so a killed session does not leave an emulator holding a port; its whole
-process group (Lambda workers included) is stopped on exit.
+environments of their own (`envs`). Each process dies with its parent (PR_SET_PDEATHSIG), so a
+killed session does not leave an emulator holding a port; its whole process group (Lambda
+workers included) is stopped on exit.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import dataclasses
 import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from sqs_lambda_harness import processes, waits
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.log import say
-from sqs_lambda_harness.targets import envs as emulator_envs
-
-HEALTH_PATH = "/_localstack/health"
-MOTO_HEALTH_PATH = "/moto-api/"
+from sqs_lambda_harness.targets import registry
+from sqs_lambda_harness.targets.registry import EmulatorSpec, Launch
+from sqs_lambda_harness.targets.target import Target, resolve_target, verify_target
 
 
 class EmulatorDied(HarnessError):
@@ -40,12 +39,13 @@ class EmulatorDied(HarnessError):
 @dataclass
 class Emulator:
     endpoint: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[Any]
     log_path: Path
     start_seconds: float
     product: str = "MiniStack"
     version: str = ""
     stopping: bool = False
+    stop_grace: float = 10.0
 
     @property
     def name(self) -> str:
@@ -76,18 +76,12 @@ class Emulator:
             "no error there. Other workers' emulators are not affected.",
         )
 
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the emulator's process group, then SIGKILL whatever of the group remains
-        (Lambda workers outlive an emulator that was killed), and reap the emulator."""
+    def stop(self) -> None:
+        """SIGTERM the emulator, then SIGKILL whatever of its process group remains (Lambda
+        workers outlive an emulator that was killed), and reap it. A stop is not a death: the
+        watcher stays quiet."""
         self.stopping = True
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=grace)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        processes.kill_group(self.process, signal.SIGTERM, self.stop_grace)
 
 
 def _last_bytes(path: Path, size: int = 16384) -> str:
@@ -108,7 +102,9 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def health_ok(endpoint: str, timeout: float = 2.0, path: str = HEALTH_PATH) -> bool:
+def health_ok(
+    endpoint: str, timeout: float = 2.0, path: str = registry.LOCALSTACK_HEALTH_PATH
+) -> bool:
     try:
         with urllib.request.urlopen(endpoint + path, timeout=timeout) as response:
             return response.status == 200
@@ -116,157 +112,77 @@ def health_ok(endpoint: str, timeout: float = 2.0, path: str = HEALTH_PATH) -> b
         return False
 
 
+def health_path(target_name: str) -> str:
+    """Where a target's emulator says it is up (LocalStack's path for a target that has no
+    emulator in the registry)."""
+    spec = registry.find(target_name)
+    return spec.health_path if spec else registry.LOCALSTACK_HEALTH_PATH
+
+
 def start_for(
     target_name: str, log_dir: Path, port: int | None = None, timeout: float = 60.0
 ) -> Emulator:
-    """Start the emulator a target runs on when the harness starts it (one place knows which):
-    embedded -> MiniStack, localstack -> LocalStack, moto -> moto, each as a host process."""
-    starters = {"embedded": start_ministack, "localstack": start_localstack, "moto": start_moto}
-    if target_name in starters:
-        return starters[target_name](log_dir, port, timeout)
-    raise HarnessError(
-        f"The harness does not start an emulator for target {target_name}.",
-        fix="give its endpoint with --harness-endpoint-url / HARNESS_ENDPOINT_URL.",
-    )
-
-
-def health_path(target_name: str) -> str:
-    """Where a target's emulator says it is up: MiniStack and LocalStack share LocalStack's
-    health path; moto answers its own dashboard (it has no health endpoint)."""
-    return MOTO_HEALTH_PATH if target_name == "moto" else HEALTH_PATH
-
-
-def start_ministack(log_dir: Path, port: int | None = None, timeout: float = 60.0) -> Emulator:
-    """MiniStack from this environment (the `embedded` extra); it runs Python Lambdas as local
-    processes, so the whole SQS -> Lambda path works with no Docker."""
-    chosen = _port(port, "MiniStack")
-    env = {
-        **os.environ,
-        "GATEWAY_PORT": str(chosen),
-        "BIND_HOST": "127.0.0.1",
-        "MINISTACK_REGION": os.environ.get("AWS_REGION", "us-east-1"),
-        "LOG_LEVEL": os.environ.get("HARNESS_EMULATOR_LOG_LEVEL", "INFO"),
-    }
-    # The harness's own AWS settings must not leak into the emulator's Lambda runtime.
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        env.pop(name, None)
-    return _launch(
-        Launch("MiniStack", _installed_version("ministack"), [sys.executable, "-m", "ministack"]),
-        env,
-        chosen,
-        log_dir,
-        timeout,
-        fix="is `ministack` installed in this environment (pip install "
-        "'sqs-lambda-harness[embedded]')?",
-    )
-
-
-def start_localstack(log_dir: Path, port: int | None = None, timeout: float = 60.0) -> Emulator:
-    """LocalStack as a host process, from its own pinned environment (built on first use).
-
-    Every setting keeps it on the loopback and inside the run directory: the default gateway
-    server binds 0.0.0.0 whatever GATEWAY_LISTEN says (hence hypercorn), DNS_ADDRESS=0 stops
-    its DNS server on 0.0.0.0:53, OVERRIDE_IN_DOCKER=0 stops it writing into system
-    directories, SQS_ENDPOINT_STRATEGY=off makes queue URLs http://127.0.0.1:<port>/<account>/
-    <name> (no *.localhost.localstack.cloud name to resolve). It runs SQS like AWS; its Lambda
-    runtime needs Docker, so functions end in state Failed (declared in targets.py)."""
-    spec = emulator_envs.LOCALSTACK
-    environment = emulator_envs.ensure(spec)
+    """Start the emulator a target runs on when the harness starts it, as a host process,
+    once its environment is installed; returns when its health path answers."""
+    spec = registry.find(target_name)
+    if spec is None:
+        raise HarnessError(
+            f"The harness does not start an emulator for target {target_name}.",
+            fix="give its endpoint with --harness-endpoint-url / HARNESS_ENDPOINT_URL.",
+        )
+    environment = spec.install.ensure()
     chosen = _port(port, spec.product)
-    root = _data_dir(log_dir, spec.name, chosen)
-    env = {
-        **_clean_env(root, environment),
-        "OVERRIDE_IN_DOCKER": "0",
-        "FILESYSTEM_ROOT": str(root / "filesystem"),
-        "GATEWAY_LISTEN": f"127.0.0.1:{chosen}",
-        "GATEWAY_SERVER": "hypercorn",
-        "LOCALSTACK_HOST": f"127.0.0.1:{chosen}",
-        "SQS_ENDPOINT_STRATEGY": "off",
-        "DNS_ADDRESS": "0",
-        "SKIP_SSL_CERT_DOWNLOAD": "1",
-        "DISABLE_EVENTS": "1",
-    }
-    python = str(environment / "bin" / "python")
-    return _launch(
-        Launch(spec.product, spec.version, [python, "-m", "localstack.runtime.main"]),
-        env,
-        chosen,
-        log_dir,
-        timeout,
-        fix=f"the environment is {environment}; delete it to rebuild it on the next run.",
-    )
+    launch = Launch(chosen, environment, log_dir.parent / "emulators" / f"{spec.name}-{chosen}")
+    return _launch(spec, launch, log_dir, timeout)
 
 
-def start_moto(log_dir: Path, port: int | None = None, timeout: float = 60.0) -> Emulator:
-    """moto's server from its own pinned environment: SQS in real time; its Lambda needs Docker
-    or is a stub that never runs the handler (declared in targets.py)."""
-    spec = emulator_envs.MOTO
-    environment = emulator_envs.ensure(spec)
-    chosen = _port(port, spec.product)
-    root = _data_dir(log_dir, spec.name, chosen)
-    command = [str(environment / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(chosen)]
-    return _launch(
-        Launch(spec.product, spec.version, command, MOTO_HEALTH_PATH),
-        _clean_env(root, environment),
-        chosen,
-        log_dir,
-        timeout,
-        fix=f"the environment is {environment}; delete it to rebuild it on the next run.",
-    )
-
-
-@dataclass(frozen=True)
-class Launch:
-    """What to run for one emulator, and how to tell it is up."""
-
-    product: str
-    version: str
-    command: list[str]
-    health_path: str = HEALTH_PATH
-
-
-def _launch(
-    launch: Launch, env: dict[str, str], port: int, log_dir: Path, timeout: float, fix: str
-) -> Emulator:
+def _launch(spec: EmulatorSpec, launch: Launch, log_dir: Path, timeout: float) -> Emulator:
     """Start the process in its own session (it dies with us), and return once its health
     path answers; startup failures show the emulator's own log tail."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{launch.product.lower()}-{port}.log"
+    log_path = log_dir / f"{spec.product.lower()}-{launch.port}.log"
     started = time.monotonic()
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            launch.command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
+        process = processes.start(
+            spec.command(launch), env=spec.environment(launch), output=log, die_with_parent=True
         )
     emulator = Emulator(
-        f"http://127.0.0.1:{port}", process, log_path, 0.0, launch.product, launch.version
+        f"http://127.0.0.1:{launch.port}",
+        process,
+        log_path,
+        0.0,
+        spec.product,
+        spec.version,
+        stop_grace=spec.stop_grace,
     )
-    deadline = started + timeout
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         if process.poll() is not None:
             raise HarnessError(
-                f"{launch.product} exited with code {process.returncode} before it became healthy.",
+                f"{spec.product} exited with code {process.returncode} before it became healthy.",
                 details=tail(log_path.read_text(errors="replace")),
-                fix=f"read {log_path}; {fix}",
+                fix=f"read {log_path}; {spec.install.start_fix(launch.environment)}",
             )
-        if health_ok(emulator.endpoint, timeout=1.0, path=launch.health_path):
-            emulator.start_seconds = time.monotonic() - started
-            say(
-                f"{emulator.label} healthy at {emulator.endpoint} in "
-                f"{emulator.start_seconds:.2f}s (log {log_path})"
-            )
-            return emulator
-        time.sleep(0.05)
-    emulator.stop()
-    raise HarnessError(
-        f"{launch.product} did not answer {launch.health_path} within {timeout:.0f}s.",
-        details=tail(log_path.read_text(errors="replace")),
-        fix=f"read {log_path}; a machine under heavy load may need HARNESS_EMULATOR_TIMEOUT.",
+        return health_ok(emulator.endpoint, timeout=1.0, path=spec.health_path)
+
+    try:
+        waits.until(healthy, timeout=timeout, what=f"{spec.product} answering {spec.health_path}")
+    except waits.WaitTimeout as error:
+        emulator.stop()
+        raise HarnessError(
+            f"{spec.product} did not answer {spec.health_path} within {timeout:.0f}s.",
+            details=tail(log_path.read_text(errors="replace")),
+            fix=f"read {log_path}; a machine under heavy load may need HARNESS_EMULATOR_TIMEOUT.",
+        ) from error
+    except BaseException:
+        emulator.stop()  # exited early, or Ctrl-C while waiting: nothing of it stays behind
+        raise
+    emulator.start_seconds = time.monotonic() - started
+    say(
+        f"{emulator.label} healthy at {emulator.endpoint} in {emulator.start_seconds:.2f}s "
+        f"(log {log_path})"
     )
+    return emulator
 
 
 def _port(port: int | None, product: str) -> int:
@@ -280,36 +196,30 @@ def _port(port: int | None, product: str) -> int:
     return port or free_port()
 
 
-def _data_dir(log_dir: Path, name: str, port: int) -> Path:
-    """The emulator's own files, next to the run's logs (so they go with the run directory)."""
-    root = log_dir.parent / "emulators" / f"{name}-{port}"
-    for sub in ("home", "cache", "tmp"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    return root
+class Started(NamedTuple):
+    """A target on an emulator the harness started: verified, with its endpoint."""
+
+    target: Target
+    emulator: Emulator
+    account: str
 
 
-def _clean_env(root: Path, environment: Path) -> dict[str, str]:
-    """A fresh environment: nothing of ours (AWS_*, HARNESS_*, a user's LocalStack settings)
-    leaks into the emulator, and its home, caches and temporary files stay under `root`."""
-    return {
-        "PATH": f"{environment / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(root / "home"),
-        "XDG_CACHE_HOME": str(root / "cache"),
-        "TMPDIR": str(root / "tmp"),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _installed_version(distribution: str) -> str:
+@contextlib.contextmanager
+def started(
+    target_name: str,
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    timeout: float = 60.0,
+    region: str | None = None,
+) -> Iterator[Started]:
+    """Start `target_name`'s emulator, and yield its target resolved and verified at the
+    emulator's endpoint (with the capabilities of the host process the harness runs); the
+    emulator is stopped on every way out of the block."""
+    target = resolve_target(target_name, region=region)
+    emulator = start_for(target.name, log_dir, port, timeout)
     try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return ""
-
-
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM us when the parent dies, even by SIGKILL."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        at_endpoint = dataclasses.replace(target, endpoint=emulator.endpoint)
+        yield Started(at_endpoint, emulator, verify_target(at_endpoint))
+    finally:
+        emulator.stop()

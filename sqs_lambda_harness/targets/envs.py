@@ -7,8 +7,8 @@ from a complete `pip freeze` (`emulator-pins/<name>.txt`), with progress lines, 
 parallel workers wait instead of building twice. A second use builds nothing; a changed pin
 file builds a new environment next to the old one.
 
-`python -m sqs_lambda_harness.targets.envs localstack moto` builds them ahead of a run, where
-its progress is visible (pytest captures a worker's output).
+`python -m sqs_lambda_harness install [TARGET ...]` builds them ahead of a run, where its
+progress is visible (pytest captures a worker's output).
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from sqs_lambda_harness import processes
 from sqs_lambda_harness.cache import cache_dir
 from sqs_lambda_harness.errors import HarnessError, tail
 from sqs_lambda_harness.locks import exclusive
@@ -33,6 +34,11 @@ from sqs_lambda_harness.log import format_seconds, heartbeat, say
 
 PINS = Path(__file__).parent / "emulator-pins"  # not importable: data, not a package
 COMPLETE = ".harness-complete"  # written last: a directory without it is a broken build
+# Generous limits, far above the measured cold builds (≈30 s and ≈20 s from PyPI), so that only
+# a hung step is killed: a slow mirror or a loaded machine still finishes.
+VENV_TIMEOUT = 5 * 60.0
+PIP_TIMEOUT = 20 * 60.0
+PYTHON_PROBE_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,13 @@ class EmulatorEnv:
 
     name: str
     product: str
+    distribution: str  # the emulator's own package in the pin file
     version: str
     min_python: tuple[int, int]
     tested_python: tuple[int, int]
     why_python: str
     expected: str  # the measured cold build, shown while it runs
+    pinned: bool = True
 
     @property
     def pin_file(self) -> Path:
@@ -60,32 +68,18 @@ class EmulatorEnv:
     def directory(self) -> Path:
         return cache_dir() / "envs" / self.key
 
-    def bin(self, program: str) -> Path:
-        return self.directory / "bin" / program
+    def describe(self) -> str:
+        count = sum(1 for _ in _requirements(self))
+        return (
+            f"own environment: `{self.distribution}` on CPython {_dotted(self.tested_python)}, "
+            f"{count} packages pinned in emulator-pins/{self.pin_file.name}"
+        )
 
+    def ensure(self) -> Path:
+        return ensure(self)
 
-# localstack-core 2026.3.0: the last release on PyPI that runs without an account. Its metadata
-# says Python >= 3.10, but 3.11 fails on PEP 695 generics and 3.12 lacks warnings.deprecated.
-LOCALSTACK = EmulatorEnv(
-    name="localstack",
-    product="LocalStack",
-    version="2026.3.0",
-    min_python=(3, 13),
-    tested_python=(3, 13),
-    why_python="localstack-core 2026.3.0 uses Python 3.13 features (3.11: SyntaxError on "
-    "PEP 695 generics; 3.12: no warnings.deprecated)",
-    expected="≈30 s from PyPI here and 500 MB",
-)
-MOTO = EmulatorEnv(
-    name="moto",
-    product="moto",
-    version="5.2.5",
-    min_python=(3, 9),
-    tested_python=(3, 11),
-    why_python="moto 5.2.5 supports Python >= 3.9",
-    expected="≈20 s from PyPI here and 320 MB",
-)
-ENVS = {env.name: env for env in (LOCALSTACK, MOTO)}
+    def start_fix(self, environment: Path) -> str:
+        return f"the environment is {environment}; delete it to rebuild it on the next run."
 
 
 def ensure(spec: EmulatorEnv) -> Path:
@@ -116,25 +110,37 @@ def _build(spec: EmulatorEnv, python: Path) -> None:
     with log_path.open("w") as log, progress:
         pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--no-input"]
         steps = [
-            [str(python), "-m", "venv", str(target)],
-            [*pip, "--disable-pip-version-check", "-r", str(spec.pin_file)],
+            ([str(python), "-m", "venv", str(target)], VENV_TIMEOUT),
+            ([*pip, "--disable-pip-version-check", "-r", str(spec.pin_file)], PIP_TIMEOUT),
         ]
-        for step in steps:
+        for step, timeout in steps:
             log.write(f"$ {' '.join(step)}\n")
             log.flush()
-            if subprocess.run(step, stdout=log, stderr=subprocess.STDOUT).returncode != 0:
-                shutil.rmtree(target, ignore_errors=True)
-                raise HarnessError(
-                    f"Building the {spec.product} {spec.version} environment failed: "
-                    f"{' '.join(step[:4])} ...",
-                    details=tail(log_path.read_text(errors="replace")),
-                    fix=f"read {log_path}; pip needs PyPI (or your index in pip.conf / "
-                    "PIP_INDEX_URL). The next run retries from scratch.",
-                )
+            _build_step(spec, step, timeout, log, log_path)
     seconds = time.monotonic() - started
     record = {"python": str(python), "seconds": round(seconds, 1), "packages": total}
     (target / COMPLETE).write_text(json.dumps(record) + "\n")
     say(f"{spec.product} {spec.version} environment ready in {format_seconds(seconds)}")
+
+
+def _build_step(
+    spec: EmulatorEnv, step: list[str], timeout: float, log: IO[str], log_path: Path
+) -> None:
+    """One step of a build; a failed or hung one removes the half-built environment."""
+    what = f"{' '.join(step[:4])} ..."
+    problem = f"Building the {spec.product} {spec.version} environment failed: {what}"
+    try:
+        failed = processes.run(step, timeout=timeout, what=what, log=log).returncode != 0
+    except processes.ProcessTimeout as timed_out:
+        failed, problem = True, f"{problem} {timed_out.problem}"
+    if failed:
+        shutil.rmtree(spec.directory, ignore_errors=True)
+        raise HarnessError(
+            problem,
+            details=tail(log_path.read_text(errors="replace")),
+            fix=f"read {log_path}; pip needs PyPI (or your index in pip.conf / "
+            "PIP_INDEX_URL). The next run retries from scratch.",
+        )
 
 
 def _requirements(spec: EmulatorEnv) -> Iterator[str]:
@@ -210,10 +216,13 @@ def _numeric(path: str) -> list[int]:
 def _version_of(python: str) -> tuple[int, int] | None:
     probe = "import sys, venv, ensurepip; print('%d %d' % sys.version_info[:2])"
     try:
-        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
+        done = processes.run(
+            [python, "-c", probe], timeout=PYTHON_PROBE_TIMEOUT, what=f"{python} -c {probe!r}"
+        )
+    except (OSError, processes.ProcessTimeout):
         return None
-    parts = done.stdout.split()
+    lines = done.stdout.strip().splitlines()  # stderr shares the stream; the figures end it
+    parts = lines[-1].split() if lines else []
     if done.returncode != 0 or len(parts) != 2:
         return None
     return int(parts[0]), int(parts[1])
@@ -221,23 +230,3 @@ def _version_of(python: str) -> tuple[int, int] | None:
 
 def _dotted(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
-
-
-def main(argv: list[str]) -> int:
-    """Build (or find) the named environments; prints where each one is."""
-    names = argv or list(ENVS)
-    unknown = [name for name in names if name not in ENVS]
-    if unknown:
-        print(f"error: unknown emulator {', '.join(unknown)}; choose from {', '.join(ENVS)}")
-        return 2
-    try:
-        for name in names:
-            say(f"{ENVS[name].product} {ENVS[name].version}: {ensure(ENVS[name])}")
-    except HarnessError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

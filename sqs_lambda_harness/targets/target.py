@@ -1,10 +1,12 @@
-"""Where stacks are applied: an emulator (MiniStack, LocalStack or moto), or AWS.
+"""Where stacks are applied: an emulator from the registry (MiniStack, LocalStack, moto, ...),
+or AWS.
 
 A target is resolved and checked before anything is applied: the endpoint answers, or the AWS
 caller's account is on the explicit allow-list. Tests see one interface; what differs between
-targets is declared here as capabilities and timing tolerances, each with the measurement it
-rests on, never hidden in a test. `embedded`, `localstack` and `moto` without an endpoint run on
-an emulator the harness starts itself (`emulator.start_for`); with one, on what answers there.
+targets is declared as capabilities and timing tolerances, each with the measurement it rests
+on, never hidden in a test: for an emulator in its registry spec, for `aws` here. An emulator
+target without an endpoint runs on an emulator the harness starts itself
+(`emulator.start_for`); with one, on what answers there.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import boto3
 from botocore.config import Config
 
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets import registry
+from sqs_lambda_harness.targets.capabilities import SUPPORTED, Capability
+from sqs_lambda_harness.targets.tolerances import Tolerances
 
-TARGET_NAMES = ("embedded", "localstack", "moto", "aws")
-# The targets whose emulator the harness starts as a host process when no endpoint is given.
-HARNESS_STARTED = ("embedded", "localstack", "moto")
 # How a run's stacks end: destroyed through the provider, or discarded with the emulator the
 # harness started for the run (everything in it goes when the process stops).
 TEARDOWN_MODES = ("destroy", "discard")
@@ -30,140 +32,17 @@ TEARDOWN_MODES = ("destroy", "discard")
 # plus the DLQ move-back stack where it runs).
 AWS_RESOURCE_CAP = 250
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-
-
-@dataclass(frozen=True)
-class Capability:
-    """Whether a target does what AWS does. `supported` false: the test is skipped with
-    `reason`. `diverges`: the test runs its real assertion and is expected to fail (strict
-    xfail), so the difference is observed and reported on every run, never papered over.
-    The expected failure is the AWS behaviour never showing up (a `ConditionTimeout`); any
-    other error, such as a failed apply or precondition, still fails the test."""
-
-    supported: bool = True
-    diverges: bool = False
-    reason: str = ""
-
-
-SUPPORTED = Capability()
-MINISTACK_CAPABILITIES = {
-    "dlq_message_move": Capability(
-        supported=False,
-        reason="MiniStack does not implement StartMessageMoveTask (DLQ redrive back to source)",
-    ),
-    "batch_response_validation": Capability(
-        diverges=True,
-        reason="MiniStack treats a batchItemFailures entry with an empty or unknown "
-        "itemIdentifier as success and deletes the batch; AWS fails the whole batch",
-    ),
-    "function_info_logs": Capability(
-        diverges=True,
-        reason="MiniStack's Python runtime installs no Lambda log handler, so `logging` lines "
-        "below WARNING never reach the log group (measured: logger.info dropped, "
-        "logger.warning kept); AWS's runtime writes them at the function's log level",
-    ),
-}
-
-
-# LocalStack (localstack-core 2026.3.0), measured 2026-11-24.
-LOCALSTACK_CAPABILITIES = {
-    "redrive_allow_policy": Capability(
-        supported=False,
-        reason='LocalStack answers RedriveAllowPolicy "" once it is removed, where AWS omits '
-        "it, so destroying a DLQ's aws_sqs_queue_redrive_allow_policy waits forever (over 14 "
-        "min measured): DLQs are applied without one (stacks/queues restrict_dlq_sources = false)",
-    ),
-}
-# ... as a host process (no Docker), which is what the harness starts without an endpoint.
-LOCALSTACK_HOST_CAPABILITIES = {
-    **LOCALSTACK_CAPABILITIES,
-    "lambda_execution": Capability(
-        supported=False,
-        reason="LocalStack without Docker cannot run a function: its only Lambda executor is "
-        "Docker, so CreateFunction leaves the function in state Failed and a mapping never "
-        "invokes it",
-    ),
-    "lambda_functions": Capability(
-        supported=False,
-        reason="LocalStack without Docker cannot delete the function it left in state Failed "
-        "(DeleteFunction: InternalError 'Unable to find version manager'), so a stack with a "
-        "function could not be torn down there",
-    ),
-}
-# moto 5.2.5 server, measured 2026-11-24; the same whether the harness starts it or not.
-MOTO_CAPABILITIES = {
-    "lambda_execution": Capability(
-        supported=False,
-        reason="moto runs a handler only in Docker; without it Invoke is a stub that never "
-        "runs the handler, and a mapping delivers nothing",
-    ),
-    "dlq_message_move": Capability(
-        supported=False,
-        reason="moto 5.2.5 does not implement StartMessageMoveTask (HTTP 500 NotImplemented)",
-    ),
-    "redrive_allow_policy": Capability(
-        supported=False,
-        reason="moto 5.2.5 accepts a DLQ's RedriveAllowPolicy but never returns it, so the "
-        "provider waits for it forever: DLQs are applied without one (stacks/queues "
-        "restrict_dlq_sources = false)",
-    ),
-    "dlq_source_arn": Capability(
-        diverges=True,
-        reason="moto 5.2.5 redrives the message to the DLQ without the DeadLetterQueueSourceArn "
-        "attribute AWS adds",
-    ),
-    "fifo_duplicate_message_id": Capability(
-        diverges=True,
-        reason="moto 5.2.5 drops a FIFO duplicate but answers its SendMessage with a new "
-        "MessageId; AWS returns the original message's id",
-    ),
-}
-
-
-# Every capability a test may name in `needs(...)`: one no target declares is a typo, refused
-# at start-up rather than silently "supported" everywhere.
-KNOWN_CAPABILITIES = frozenset(
-    {*MINISTACK_CAPABILITIES, *LOCALSTACK_HOST_CAPABILITIES, *MOTO_CAPABILITIES}
-)
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    """Stated bounds for timing assertions, and `why` these: the figures they rest on. AWS
-    needs wider ones (network, cold starts)."""
-
-    long_poll_low: float = 19.5
-    long_poll_high: float = 21.5
-    delivery_timeout: float = 30.0
-    visibility_slack: float = 2.0
-    why: str = "defaults"
-
-
-MINISTACK_TOLERANCES = Tolerances(
-    delivery_timeout=15.0,
-    why="MiniStack on the loopback: over ten runs of the suite the slowest delivery through a "
-    "mapping took 3.6 s and a whole-batch redelivery came at most 1.3 s after its visibility "
-    "timeout, so 15 s (four times the slowest seen) bounds a delivery; a known divergence is "
-    "declared after that long without the AWS behaviour, not after 30 s",
-)
-LOCALSTACK_TOLERANCES = Tolerances(
-    long_poll_high=22.5,
-    delivery_timeout=60.0,
-    why="LocalStack re-queues messages whose visibility timeout ended on a 1 s timer (as a "
-    "host process a 4 s timeout ended after 4.27-4.57 s, a 5 s delay after 5.30-5.92 s, over "
-    "four runs), inside the 2 s slack; in Docker its Lambdas start in containers, hence 60 s "
-    "for a delivery",
-)
-MOTO_TOLERANCES = Tolerances(
-    why="moto keeps SQS timers in real time (three runs: empty poll 20.01 s, a 4 s visibility "
-    "timeout ended after 4.02-4.03 s, a 5 s delay after 5.02 s): the default bounds hold",
-)
 AWS_TOLERANCES = Tolerances(
     long_poll_low=19.0,
     long_poll_high=23.0,
     delivery_timeout=120.0,
     why="a real region: network round trips and Lambda cold starts",
 )
+
+
+def target_names() -> tuple[str, ...]:
+    """Every target a run may choose: the registered emulators in order, then `aws`."""
+    return (*registry.names(), registry.NOT_AN_EMULATOR)
 
 
 @dataclass(frozen=True)
@@ -173,7 +52,7 @@ class Target:
     endpoint: str | None = None
     account_allowlist: tuple[str, ...] = ()
     capabilities: dict[str, Capability] = field(default_factory=dict)
-    tolerances: Tolerances = Tolerances()
+    tolerances: Tolerances = field(default_factory=Tolerances)
     max_resources: int | None = None
 
     @property
@@ -183,7 +62,7 @@ class Target:
     @property
     def started_by_harness(self) -> bool:
         """Whether the harness starts this target's emulator for the run (and stops it)."""
-        return self.name in HARNESS_STARTED and self.endpoint is None
+        return self.endpoint is None and registry.find(self.name) is not None
 
     def capability(self, name: str) -> Capability:
         return self.capabilities.get(name, SUPPORTED)
@@ -236,10 +115,14 @@ def resolve_target(
 ) -> Target:
     """Validate the user's choice of target without contacting it (see `verify_target`)."""
     name = (name or "embedded").lower()
-    if name not in TARGET_NAMES:
+    spec = registry.find(name)
+    if spec is None and name != "aws":
+        aliases = [f"{a} for {s.name}" for s in registry.specs() for a in s.aliases]
         raise HarnessError(
             f"Unknown target {name!r}.",
-            fix=f"choose one of {', '.join(TARGET_NAMES)} with --harness-target or HARNESS_TARGET.",
+            fix=f"choose one of {', '.join(target_names())}"
+            + (f" (or {', '.join(aliases)})" if aliases else "")
+            + " with --harness-target or HARNESS_TARGET.",
         )
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if endpoint and not re.match(r"^https?://[^/\s]+", endpoint):
@@ -248,7 +131,7 @@ def resolve_target(
             fix="pass an URL like http://localhost:4566 to --harness-endpoint-url or "
             "HARNESS_ENDPOINT_URL.",
         )
-    if name == "aws":
+    if spec is None:  # aws
         if not region:
             raise HarnessError(
                 "The aws target needs an explicit region; none is set.",
@@ -270,34 +153,13 @@ def resolve_target(
             tolerances=AWS_TOLERANCES,
             max_resources=max_resources or AWS_RESOURCE_CAP,
         )
-    region = region or "us-east-1"
-    # An endpoint stays None until the plugin starts the target's emulator.
-    if name == "localstack":
-        # Given an endpoint, LocalStack runs elsewhere (docker compose), with its Lambdas in
-        # containers; without one the harness runs it as a host process, where Lambda cannot run.
-        return Target(
-            name="localstack",
-            region=region,
-            endpoint=endpoint,
-            capabilities=LOCALSTACK_CAPABILITIES if endpoint else LOCALSTACK_HOST_CAPABILITIES,
-            tolerances=LOCALSTACK_TOLERANCES,
-            max_resources=max_resources,
-        )
-    if name == "moto":
-        return Target(
-            name="moto",
-            region=region,
-            endpoint=endpoint,
-            capabilities=MOTO_CAPABILITIES,
-            tolerances=MOTO_TOLERANCES,
-            max_resources=max_resources,
-        )
+    # An endpoint stays None until the harness starts the target's emulator.
     return Target(
-        name="embedded",
-        region=region,
+        name=spec.name,
+        region=region or "us-east-1",
         endpoint=endpoint,
-        capabilities=MINISTACK_CAPABILITIES,
-        tolerances=MINISTACK_TOLERANCES,
+        capabilities=spec.capabilities_for(started_by_harness=endpoint is None),
+        tolerances=spec.tolerances,
         max_resources=max_resources,
     )
 
@@ -315,14 +177,15 @@ def resolve_teardown(requested: str | None, target: Target) -> str:
             "HARNESS_TEARDOWN (or leave it unset for the target's default).",
         )
     if not mode:
-        return "discard" if target.started_by_harness else "destroy"
+        spec = registry.find(target.name)
+        return spec.default_teardown if spec and target.started_by_harness else "destroy"
     if mode == "discard" and not target.started_by_harness:
         where = target.endpoint or f"AWS in {target.region}"
         raise HarnessError(
             f"Refusing teardown mode discard on the {target.name} target ({where}): it outlives "
             "the run, so discarding would leave every stack behind. Nothing was applied.",
             fix="use --harness-teardown=destroy (the default there), or a target without an "
-            f"endpoint ({', '.join(HARNESS_STARTED)}), whose emulator the harness starts and "
+            f"endpoint ({', '.join(registry.names())}), whose emulator the harness starts and "
             "throws away.",
         )
     return mode
@@ -353,12 +216,7 @@ def verify_target(target: Target) -> str:
 
 
 def _unreachable_fix(target: Target) -> str:
-    if target.name in ("localstack", "moto"):
-        return (
-            f"check that the emulator at {target.endpoint} runs, or leave "
-            "HARNESS_ENDPOINT_URL unset: the harness then starts one itself "
-            f"(`make test-local TARGET={target.name}`)."
-        )
-    if target.name == "aws":
-        return "check the AWS credentials (e.g. `aws sts get-caller-identity`) and AWS_REGION."
-    return "check that the emulator at HARNESS_ENDPOINT_URL is running, or unset it."
+    spec = registry.find(target.name)
+    if spec is not None:
+        return spec.unreachable_fix.format(endpoint=target.endpoint, name=target.name)
+    return "check the AWS credentials (e.g. `aws sts get-caller-identity`) and AWS_REGION."

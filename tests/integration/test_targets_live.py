@@ -3,7 +3,6 @@ sweeper and the allow-list on every emulator the harness starts."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import zipfile
@@ -12,8 +11,7 @@ import pytest
 
 from sqs_lambda_harness.cleanup import sweeper
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.targets import Target, resolve_target, verify_target
-from sqs_lambda_harness.targets.emulator import start_for
+from sqs_lambda_harness.targets import Target, registry, resolve_target, started, verify_target
 from sqs_lambda_harness.terraform.stacks import (
     MANAGED_BY,
     TAG_MANAGED_BY,
@@ -153,17 +151,15 @@ def _make_resources(target: Target, name: str, tags: dict[str, str]) -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["embedded", "localstack", "moto"])
+@pytest.mark.parametrize("name", registry.names())
 def test_sweeper_and_allow_list_work_on_each_emulator(
     name: str, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On each emulator the harness starts: the sweeper selects exactly one run's resources
     (harness name AND tags), a dry run deletes nothing, a sweep deletes them all and nothing
     else; and the allow-list accepts that emulator's account and refuses any other."""
-    started = start_for(name, tmp_path / "logs")
-    try:
-        target = dataclasses.replace(resolve_target(name), endpoint=started.endpoint)
-        account = verify_target(target)
+    with started(name, tmp_path / "logs") as emulator:
+        target, account = emulator.target, emulator.account
         ours, other_run = "a1b2c3", "d4e5f6"
         _make_resources(target, f"hx-{ours}-sweep", _tags(ours))
         _make_resources(target, f"hx-{other_run}-sweep", _tags(other_run))
@@ -188,9 +184,7 @@ def test_sweeper_and_allow_list_work_on_each_emulator(
 
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # the aws target uses the normal chain
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-        posing = dict(endpoint=started.endpoint, region="us-east-1")
+        posing = dict(endpoint=target.endpoint, region="us-east-1")
         assert verify_target(resolve_target("aws", allowlist=account, **posing)) == account
         with pytest.raises(HarnessError, match="not on the allow-list"):
             verify_target(resolve_target("aws", allowlist="111122223333", **posing))
-    finally:
-        started.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.targets.emulator import start_ministack
+from sqs_lambda_harness.targets import started
 from tests.terraform import batches, tfkit
 
 
@@ -19,17 +19,17 @@ from tests.terraform import batches, tfkit
 def sts_for_plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The sqs-queue module reads the account id at plan (it names its queues' ARNs before
     they exist); a MiniStack answers that one STS call, and nothing else is contacted."""
-    emulator = start_ministack(tmp_path_factory.mktemp("sts"))
-    previous = os.environ.get("AWS_ENDPOINT_URL_STS")
-    os.environ["AWS_ENDPOINT_URL_STS"] = emulator.endpoint
-    try:
-        yield emulator.endpoint
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_ENDPOINT_URL_STS", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL_STS"] = previous
-        emulator.stop()
+    with started("embedded", tmp_path_factory.mktemp("sts")) as emulator:
+        endpoint = emulator.target.endpoint or ""
+        previous = os.environ.get("AWS_ENDPOINT_URL_STS")
+        os.environ["AWS_ENDPOINT_URL_STS"] = endpoint
+        try:
+            yield endpoint
+        finally:
+            if previous is None:
+                os.environ.pop("AWS_ENDPOINT_URL_STS", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL_STS"] = previous
 
 
 @pytest.fixture(scope="session")

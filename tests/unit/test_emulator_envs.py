@@ -1,5 +1,6 @@
 """The emulators' own environments: keyed by their pin, a Python that qualifies or a clear
-error, built once; and one place that knows which emulator a target starts."""
+error, built once, every step under a time limit; and one place that knows which emulator a
+target starts."""
 
 from __future__ import annotations
 
@@ -9,17 +10,25 @@ from pathlib import Path
 import pytest
 
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.targets import emulator
+from sqs_lambda_harness.targets import emulator, registry
 from sqs_lambda_harness.targets import envs as emulator_envs
-from sqs_lambda_harness.targets.envs import COMPLETE, ENVS, LOCALSTACK, MOTO
+from sqs_lambda_harness.targets.envs import COMPLETE, EmulatorEnv
+from sqs_lambda_harness.targets.localstack import ENV as LOCALSTACK
+from sqs_lambda_harness.targets.moto import ENV as MOTO
+
+PINNED = [spec.install for spec in registry.specs() if isinstance(spec.install, EmulatorEnv)]
 
 
-@pytest.mark.parametrize("spec", list(ENVS.values()), ids=list(ENVS))
-def test_each_pin_file_is_a_complete_freeze_holding_the_emulator(spec) -> None:
+def test_localstack_and_moto_run_from_pinned_environments() -> None:
+    assert {env.name for env in PINNED} >= {"localstack", "moto"}
+    assert not registry.find("embedded").install.pinned  # MiniStack: in the project venv
+
+
+@pytest.mark.parametrize("spec", PINNED, ids=[env.name for env in PINNED])
+def test_each_pin_file_is_a_complete_freeze_holding_the_emulator(spec: EmulatorEnv) -> None:
     lines = [line for line in spec.pin_file.read_text().splitlines() if line and line[0] != "#"]
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", line) for line in lines), lines
-    distribution = {"localstack": "localstack-core", "moto": "moto"}[spec.name]
-    assert f"{distribution}=={spec.version}" in lines
+    assert f"{spec.distribution}=={spec.version}" in lines
 
 
 def test_the_key_changes_with_the_pin_file(tmp_path: Path, monkeypatch) -> None:
@@ -70,6 +79,32 @@ def test_an_explicit_python_must_qualify(monkeypatch) -> None:
     monkeypatch.setattr(emulator_envs, "_version_of", lambda path: (3, 12))
     with pytest.raises(HarnessError, match=r"is Python 3\.12, but localstack-core"):
         emulator_envs.find_python(LOCALSTACK)
+
+
+def test_a_failing_build_step_removes_the_half_built_environment(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    fails = tmp_path / "fails.sh"
+    fails.write_text("#!/bin/sh\necho no such package >&2\nexit 1\n")
+    fails.chmod(0o755)
+    monkeypatch.setattr(emulator_envs, "find_python", lambda spec: fails)
+    with pytest.raises(HarnessError, match="environment failed") as caught:
+        emulator_envs.ensure(MOTO)
+    assert "no such package" in caught.value.details
+    assert not MOTO.directory.exists()
+
+
+def test_a_hung_build_step_is_killed_at_its_time_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(emulator_envs, "VENV_TIMEOUT", 0.5)
+    hangs = tmp_path / "hangs.sh"
+    hangs.write_text("#!/bin/sh\nsleep 60\n")
+    hangs.chmod(0o755)
+    monkeypatch.setattr(emulator_envs, "find_python", lambda spec: hangs)
+    with pytest.raises(HarnessError, match=r"did not finish within \d+s and was killed"):
+        emulator_envs.ensure(MOTO)
+    assert not MOTO.directory.exists()
 
 
 def test_each_emulator_target_has_its_starter_and_health_path(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from sqs_lambda_harness.targets import (
     parse_allowlist,
     resolve_target,
     resolve_teardown,
+    target_names,
 )
 
 
@@ -16,6 +17,17 @@ def test_unknown_target_names_the_valid_ones() -> None:
     with pytest.raises(HarnessError, match="Unknown target 'staging'") as caught:
         resolve_target("staging")
     assert "embedded, localstack, moto, aws" in caught.value.fix
+    assert "ministack for embedded" in caught.value.fix
+
+
+def test_target_names_are_the_registered_emulators_then_aws() -> None:
+    assert target_names() == ("embedded", "localstack", "moto", "aws")
+
+
+def test_ministack_is_the_embedded_target_under_another_name() -> None:
+    """Reports and matrices keep saying `embedded`, whichever name was chosen."""
+    alias, canonical = resolve_target("MiniStack"), resolve_target("embedded")
+    assert alias == canonical and alias.name == "embedded" and alias.started_by_harness
 
 
 def test_aws_without_allowlist_is_refused_and_says_what_to_set() -> None:
