@@ -11,11 +11,26 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from sqs_lambda_harness.errors import HarnessError, tail
+
+REAP_SECONDS = 10.0  # after SIGKILL a process is gone at once; this only bounds a stuck reap
+PR_SET_PDEATHSIG = 1
+
+
+def _load_libc() -> Any:
+    """libc, loaded here rather than in a forked child (where a dlopen can deadlock if another
+    thread held the loader's lock at the fork); None off glibc."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
 
 
 class ProcessTimeout(HarnessError):
@@ -30,23 +45,45 @@ def run(
     log: IO[str] | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `command` to completion: its output goes to `log` (or is returned in `stdout`).
+    """Run `command` to completion and return its exit code. Its output (stderr merged) goes to
+    `log`, or is returned in `stdout`; `on_line` sees each line as it comes (a progress figure).
     Past `timeout` seconds its group is killed and `ProcessTimeout` names `what` timed out."""
-    process = start(command, env=env, cwd=cwd, output=log, die_with_parent=False)
+    streamed = on_line is not None or log is None
+    process = start(
+        command, env=env, cwd=cwd, output=None if streamed else log, die_with_parent=False
+    )
     with time_limit(process, timeout) as expired:
         try:
-            stdout, _ = process.communicate()
+            stdout = _read_lines(process, log, on_line) if streamed else ""
+            process.wait()
         except BaseException:
             kill_group(process)
             raise
     if expired.is_set():
         raise ProcessTimeout(
             f"{what} did not finish within {timeout:.0f}s and was killed.",
-            details=tail(stdout or ""),
+            details=tail(stdout),
             fix="see its log; a machine under heavy load may need more time.",
         )
-    return subprocess.CompletedProcess(command, process.returncode, stdout or "", "")
+    return subprocess.CompletedProcess(command, process.returncode, stdout, "")
+
+
+def _read_lines(
+    process: subprocess.Popen[str], log: IO[str] | None, on_line: Callable[[str], None] | None
+) -> str:
+    """Each line to `log` (or kept, and returned) and to `on_line`."""
+    assert process.stdout is not None
+    kept: list[str] = []
+    for line in process.stdout:
+        if log is not None:
+            log.write(line)
+        else:
+            kept.append(line)
+        if on_line is not None:
+            on_line(line)
+    return "".join(kept)
 
 
 def start(
@@ -60,7 +97,8 @@ def start(
     """Start `command` in a session of its own (a Ctrl-C in the terminal reaches us, not it;
     we pass it on). Its output goes to `output`, or to a text pipe when None. With
     `die_with_parent`, Linux SIGTERMs it when we die, even by SIGKILL, so a killed session
-    never leaves a server holding a port."""
+    never leaves a server holding a port. Linux ties that to the *thread* that starts it: start
+    a long-lived program from a thread that outlives it (not a short-lived worker thread)."""
     return subprocess.Popen(
         command,
         cwd=cwd,
@@ -70,19 +108,24 @@ def start(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        preexec_fn=_die_with_parent if die_with_parent else None,
+        preexec_fn=_die_with_parent if die_with_parent and _LIBC is not None else None,
     )
 
 
 @contextlib.contextmanager
-def time_limit(process: subprocess.Popen[Any], timeout: float) -> Iterator[threading.Event]:
-    """Kill `process` with its group if the block outlives `timeout`; the event yielded says
-    whether that happened."""
+def time_limit(
+    process: subprocess.Popen[Any],
+    timeout: float,
+    first: signal.Signals | None = None,
+    grace: float = 0.0,
+) -> Iterator[threading.Event]:
+    """Stop `process` with its group (`kill_group` with `first` and `grace`) if the block
+    outlives `timeout`; the event yielded says whether that happened."""
     expired = threading.Event()
 
     def expire() -> None:
         expired.set()
-        kill_group(process)
+        kill_group(process, first, grace)
 
     timer = threading.Timer(timeout, expire)
     timer.daemon = True
@@ -98,19 +141,20 @@ def kill_group(
 ) -> None:
     """Stop `process` and every process of its group: `first` (e.g. SIGINT, so terraform saves
     its state; SIGTERM, so a server shuts down) to the leader, up to `grace` seconds for it to
-    exit, then SIGKILL to the whole group, and reap the leader."""
-    if first is not None and grace > 0 and process.poll() is None:
-        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-            process.send_signal(first)
-            process.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
+    exit, then SIGKILL to the whole group (also when a Ctrl-C cuts the grace short), and reap
+    the leader."""
+    try:
+        if first is not None and grace > 0 and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+                process.send_signal(first)
+                process.wait(timeout=grace)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=REAP_SECONDS)
 
 
 def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM us when the parent dies, even by SIGKILL."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    """In the child: ask Linux to SIGTERM us when the parent (thread) dies, even by SIGKILL."""
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.log import format_seconds
 
 T = TypeVar("T")
 
@@ -36,5 +37,5 @@ def until(
             return value
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise WaitTimeout(f"{what}: not within {timeout:.0f}s.", fix=fix)
+            raise WaitTimeout(f"{what}: not within {format_seconds(timeout)}.", fix=fix)
         time.sleep(min(interval, remaining))

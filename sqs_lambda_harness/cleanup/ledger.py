@@ -8,16 +8,14 @@ runs' resources later and strikes their entries off.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from sqs_lambda_harness.cache import cache_dir
+from sqs_lambda_harness.locks import locked_open
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def record(entry: LedgerEntry) -> Path | None:
     """Append one entry (workers of one run may write at once: the file is locked); None when
     the ledger cannot be written (the caller's own error matters more than this one)."""
     try:
-        with _locked("a") as handle:
+        with locked_open(path(), "a") as handle:
             handle.write(json.dumps(dataclasses.asdict(entry)) + "\n")
     except OSError:
         return None
@@ -52,7 +50,7 @@ def record(entry: LedgerEntry) -> Path | None:
 def entries() -> list[LedgerEntry]:
     if not path().exists():
         return []
-    with _locked("r") as handle:
+    with locked_open(path(), "r", shared=True) as handle:
         return _parse(handle.read())
 
 
@@ -60,7 +58,7 @@ def strike(done: Callable[[LedgerEntry], bool]) -> int:
     """Remove the entries `done` accepts; returns how many were removed."""
     if not path().exists():
         return 0
-    with _locked("r+") as handle:
+    with locked_open(path(), "r+") as handle:
         lines = [line for line in handle.read().splitlines() if line.strip()]
         kept = [line for line in lines if (entry := _entry(line)) is None or not done(entry)]
         handle.seek(0)
@@ -82,15 +80,3 @@ def _entry(line: str) -> LedgerEntry | None:
         return LedgerEntry(**{k: v for k, v in data.items() if k in known})
     except (ValueError, TypeError):
         return None
-
-
-@contextmanager
-def _locked(mode: str) -> Iterator[IO[str]]:
-    ledger = path()
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    with ledger.open(mode) as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield handle
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqs_lambda_harness.targets import Target
-from sqs_lambda_harness.terraform.stacks import (
+from sqs_lambda_harness.cleanup.tags import (
     MANAGED_BY,
     NAME_ROOT,
     TAG_MANAGED_BY,
     TAG_RUN_ID,
     TAG_STARTED_AT,
 )
+from sqs_lambda_harness.targets import Target
 
 PREFIX = f"{NAME_ROOT}-"
 

@@ -9,7 +9,6 @@ the summary and the detail, instead of a raw dump.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -20,8 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from sqs_lambda_harness import processes
 from sqs_lambda_harness.errors import HarnessError, tail
 
 DEFAULT_TIMEOUT = 900.0
@@ -150,7 +150,7 @@ class Runner:
             self._killed = True
             process = self._process
         if process is not None and process.poll() is None:
-            _kill_group(process)
+            processes.kill_group(process)
 
     def init(self, backend: bool = True) -> Result:
         args = ["init", "-input=false", "-json"]
@@ -221,54 +221,32 @@ class Runner:
         with self.log_path.open("a") as log:
             log.write(f"\n$ {command}   (in {self.workdir})\n")
             log.flush()
-            timed_out = threading.Event()
-
-            def on_timeout() -> None:
-                timed_out.set()
-                _interrupt_then_kill(process, self.interrupt_grace)
-
-            timer = threading.Timer(self.timeout, on_timeout)
             plain: list[str] = []
             with self._starting:
                 if self._killed:
                     raise TerraformError(
                         command, [], "not started: the runner was killed", self.log_path
                     )
-                process = subprocess.Popen(
-                    [str(self.cli), *args],
-                    cwd=self.workdir,
-                    env=self.env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    start_new_session=True,  # a Ctrl-C in the terminal must not kill it mid-write
+                # In a session of its own: a Ctrl-C in the terminal must not kill it mid-write.
+                process = processes.start(
+                    [str(self.cli), *args], cwd=self.workdir, env=self.env, die_with_parent=False
                 )
                 self._process = process
             try:  # straight after the start: a Ctrl-C from here on reaches the CLI
-                timer.start()
-                assert process.stdout is not None
-                for line in process.stdout:
-                    log.write(line)
-                    event = _parse_event(line)
-                    if event is None:
-                        plain.append(line)
-                        continue
-                    result.events.append(event)
-                    if event.get("type") == "diagnostic":
-                        result.diagnostics.append(Diagnostic.from_event(event))
-                    if on_event:
-                        on_event(event)
-                code = process.wait()
+                with processes.time_limit(
+                    process, self.timeout, signal.SIGINT, self.interrupt_grace
+                ) as timed_out:
+                    self._read_events(process, log, result, plain, on_event)
+                    code = process.wait()
             except KeyboardInterrupt:
                 # The CLI runs in its own session, so pass Ctrl-C on and let it save state;
                 # the caller's teardown then destroys what was created.
-                _interrupt_then_kill(process, self.interrupt_grace)
+                processes.kill_group(process, signal.SIGINT, self.interrupt_grace)
                 raise
             except BaseException:
-                _kill_group(process)  # e.g. an on_event callback failed: nobody reads the rest
+                processes.kill_group(process)  # e.g. an on_event callback failed
                 raise
             finally:
-                timer.cancel()
                 self._process = None
         result.seconds = time.monotonic() - started
         result.returncode = code
@@ -279,6 +257,29 @@ class Runner:
                 output_tail = f"timed out after {self.timeout:.0f}s\n" + output_tail
             raise TerraformError(command, result.diagnostics, output_tail, self.log_path)
         return result
+
+    @staticmethod
+    def _read_events(
+        process: subprocess.Popen[str],
+        log: IO[str],
+        result: Result,
+        plain: list[str],
+        on_event: Callback | None,
+    ) -> None:
+        """Stream every line to the log; JSON events (and their diagnostics) into `result`,
+        each to `on_event` as it comes; anything else into `plain`."""
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            event = _parse_event(line)
+            if event is None:
+                plain.append(line)
+                continue
+            result.events.append(event)
+            if event.get("type") == "diagnostic":
+                result.diagnostics.append(Diagnostic.from_event(event))
+            if on_event:
+                on_event(event)
 
 
 Callback = Callable[[dict[str, Any]], None]
@@ -301,25 +302,3 @@ def _parse_event(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
-
-
-def _interrupt_then_kill(process: subprocess.Popen[str], grace: float) -> None:
-    """SIGINT lets terraform stop cleanly and write state; after `grace` seconds (or a second
-    Ctrl-C meanwhile), SIGKILL."""
-    try:
-        if grace > 0:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=grace)
-    except (subprocess.TimeoutExpired, ProcessLookupError):
-        pass
-    finally:
-        _kill_group(process)
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the CLI's process group: terraform and the provider plugins it started (a killed
-    terraform leaves its plugins running otherwise)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)

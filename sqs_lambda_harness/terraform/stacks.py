@@ -2,7 +2,7 @@
 
 Each application gets its own working copy of the Terraform tree (so relative module paths
 still resolve), its own state, and a name prefix unique to the run, the xdist worker and the
-test. Every resource is tagged with the run id.
+test (`naming`). Every resource is tagged with the run id.
 
 Teardown has two modes. `destroy`: through the provider; a failed apply is destroyed at once, a
 failed destroy is retried, then written to the leftovers ledger for the sweeper. `discard`: only
@@ -12,78 +12,58 @@ dropped (the destroy of every stack is proven separately, in `make test`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import fcntl
-import hashlib
 import json
-import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqs_lambda_harness.cleanup import ledger
+from sqs_lambda_harness.cleanup.tags import MANAGED_BY, TAG_MANAGED_BY, TAG_RUN_ID, TAG_STARTED_AT
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.targets import Target
+from sqs_lambda_harness.terraform.naming import Run, name_prefix, new_run_id, utc_now
 from sqs_lambda_harness.terraform.runner import Callback, Result, Runner, TerraformError
+from sqs_lambda_harness.terraform.slots import ApplySlots, reserve_resources
 from sqs_lambda_harness.terraform.toolchain import Toolchain
 
-NAME_ROOT = "hx"  # every harness-made resource name starts with "hx-"
-PREFIX_MAX = 32  # leaves room for suffixes like "-consumer" (Lambda: 64) and "-dlq.fifo" (SQS: 80)
-TAG_RUN_ID = "harness:run-id"
-TAG_MANAGED_BY = "harness:managed-by"
-TAG_STARTED_AT = "harness:started-at"
-TAG_TEST = "harness:test"
-MANAGED_BY = "sqs-lambda-harness"
+# What other layers import from here (the plugin, the benchmark, the reports, the tests). The
+# tags are re-exported only until tests/integration/test_targets_live.py takes them from
+# `cleanup.tags`, their home.
+__all__ = [
+    "IGNORED_IN_COPIES",
+    "MANAGED_BY",
+    "TAG_MANAGED_BY",
+    "TAG_RUN_ID",
+    "TAG_STARTED_AT",
+    "AppliedStack",
+    "ApplySlots",
+    "Run",
+    "StackManager",
+    "StackRecord",
+    "new_run_id",
+    "utc_now",
+    "working_copy",
+]
+
 DESTROY_ATTEMPTS = 3
 IGNORED_IN_COPIES = shutil.ignore_patterns(
     ".terraform", ".build", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "tfplan"
 )
 
 
-@dataclass(frozen=True)
-class Run:
-    """One harness run: its id, start time and the directory holding its copies and logs."""
-
-    id: str
-    started_at: str
-    directory: Path
-    worker: str = "m"
-
-    def tags(self, test: str = "") -> dict[str, str]:
-        tags = {TAG_RUN_ID: self.id, TAG_MANAGED_BY: MANAGED_BY, TAG_STARTED_AT: self.started_at}
-        if test:
-            tags[TAG_TEST] = _tag_value(test)
-        return tags
-
-
-def new_run_id() -> str:
-    return hashlib.sha1(f"{time.time_ns()}".encode()).hexdigest()[:6]
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def name_prefix(run_id: str, worker: str, label: str, serial: int) -> str:
-    """`hx-<run>-<worker>-<label>-<n>`, lower-case, at most PREFIX_MAX characters.
-
-    The run id, worker and serial make it unique; the label is only for people reading names,
-    so it is the part that gets shortened.
-    """
-    worker_part = re.sub(r"[^a-z0-9]", "", worker.lower().replace("gw", "")) or "m"
-    fixed = f"{NAME_ROOT}-{run_id}-{worker_part}-"
-    suffix = f"-{serial}"
-    room = PREFIX_MAX - len(fixed) - len(suffix)
-    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[: max(room, 0)].strip("-")
-    return f"{fixed}{slug or 'stack'}{suffix}"
+def working_copy(terraform_root: Path, destination: Path) -> Path:
+    """Copy the Terraform tree to `destination` without state, plans or provider caches.
+    Symlinked files (stacks share `common-variables.tf`, `versions.tf`) become regular files:
+    a copy must not change when, or because, the tree it came from does."""
+    shutil.copytree(terraform_root, destination, ignore=IGNORED_IN_COPIES, symlinks=False)
+    return destination
 
 
 @dataclass(frozen=True)
@@ -384,85 +364,7 @@ class StackManager:
 
     def _working_copy(self, prefix: str) -> Path:
         copy = self.run.directory / "stacks" / prefix / self.terraform_root.name
-        shutil.copytree(self.terraform_root, copy, ignore=IGNORED_IN_COPIES, symlinks=True)
-        return copy
-
-
-class ApplySlots:
-    """At most `count` applies of a run (all its workers) in their CPU-bound start at once.
-
-    An apply burns CPU for a few seconds (the CLI and several provider processes start and load
-    the provider schema, then the plan), then mostly waits on the provider's polls. When every
-    worker starts at the same second on a small machine, all of them crawl through that start
-    together; with slots, they go through it a few at a time. 0 means no limit.
-    """
-
-    def __init__(self, directory: Path | None, count: int) -> None:
-        self.directory = directory
-        self.count = count if directory is not None else 0
-
-    @contextlib.contextmanager
-    def held(self, check: Callable[[], None] = lambda: None) -> Iterator[SlotRelease]:
-        """A slot until the first resource change starts (`on_first_change`) or the block ends;
-        `check` runs while waiting and may raise to stop the wait (the target was lost)."""
-        release = SlotRelease(self._acquire(check) if self.count > 0 else None)
-        try:
-            yield release
-        finally:
-            release()
-
-    def _acquire(self, check: Callable[[], None]) -> IO[str]:
-        assert self.directory is not None
-        self.directory.mkdir(parents=True, exist_ok=True)
-        while True:
-            check()
-            for slot in range(self.count):
-                handle = (self.directory / f"slot-{slot}.lock").open("w")
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return handle
-                except BlockingIOError:
-                    handle.close()
-            time.sleep(0.05)
-
-
-class SlotRelease:
-    """Releases an apply slot once (the lock goes with the file handle)."""
-
-    def __init__(self, handle: IO[str] | None) -> None:
-        self.handle = handle
-
-    def __call__(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
-
-    def on_first_change(self, event: dict[str, Any]) -> None:
-        """Runner callback: the start is over once a managed resource starts changing."""
-        hook = event.get("hook") or {}
-        if event.get("type") == "apply_start" and hook.get("action") != "read":
-            self()
-
-
-def reserve_resources(run: Run, count: int, cap: int) -> int:
-    """Add `count` to the run's created-resource tally (shared by all workers) within `cap`."""
-    tally = run.directory / "resources.tally"
-    tally.parent.mkdir(parents=True, exist_ok=True)
-    with tally.open("a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        used = int(handle.read().strip() or 0)
-        if used + count > cap:
-            raise HarnessError(
-                f"Refusing to apply: {count} more resources would bring run {run.id} to "
-                f"{used + count}, over its cap of {cap}.",
-                fix="raise HARNESS_MAX_RESOURCES if this account may hold that many, or run "
-                "fewer scenarios at once.",
-            )
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(used + count))
-        return used + count
+        return working_copy(self.terraform_root, copy)
 
 
 def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error: str) -> None:
@@ -481,8 +383,3 @@ def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error:
     )
     kept = f"recorded in {where}" if where else f"NOT recorded (cannot write {ledger.path()})"
     say(f"LEFTOVER: {prefix} could not be destroyed; {kept} for the sweeper")
-
-
-def _tag_value(text: str) -> str:
-    """Tag values allow letters, digits, spaces and _ . : / = + - @ (SQS, IAM, Lambda alike)."""
-    return re.sub(r"[^A-Za-z0-9 _.:/=+\-@]", "_", text)[:256]

@@ -5,51 +5,32 @@ public registry. Where the registry does not answer (air-gapped CI, our own mach
 providers are compiled from the Go module proxy at pinned revisions into a filesystem mirror,
 and a generated CLI config points `init` at it. A missing CLI is compiled from OpenTofu's
 source the same way. Builds are cached outside the work tree, keyed by the pin, so a second run
-compiles nothing.
+compiles nothing. This module holds the pins and the resolution; `gobuild` downloads, verifies
+and compiles a pin.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import subprocess
-import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqs_lambda_harness.cache import cache_dir
-from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.locks import exclusive
-from sqs_lambda_harness.log import format_seconds, heartbeat, say
+from sqs_lambda_harness.terraform.gobuild import (
+    GoBuild,
+    download_module,
+    go_binary,
+    go_build,
+    go_env,
+)
 from sqs_lambda_harness.terraform.runner import Runner
 
 MIRROR_HOSTS = ("registry.terraform.io", "registry.opentofu.org")
-
-
-@dataclass(frozen=True)
-class GoBuild:
-    """A Go program pinned to one module version, built inside the module's own directory.
-
-    Building in the downloaded module (not `go install`) keeps its go.mod `replace` directives.
-    `sum` is the module zip's h1: hash: for modules absent from the checksum database it is the
-    only integrity check, so it is verified for every pin.
-    """
-
-    name: str
-    module: str
-    version: str
-    sum: str
-    package: str = "."
-    ldflags: tuple[str, ...] = ()
-    outside_sumdb: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}-{self.version}"
 
 
 @dataclass(frozen=True)
@@ -191,9 +172,7 @@ def ensure_go_tool(spec: GoBuild) -> Path:
 
 def go_module_file(spec: GoBuild) -> Path:
     """A file from a pinned Go module (`spec.package` is its path inside the module)."""
-    go = _go_binary()
-    env = {**os.environ, "GOTOOLCHAIN": "local"}
-    return _download_module(go, spec, env) / spec.package
+    return download_module(go_binary(), spec, go_env()) / spec.package
 
 
 def registry_reachable(timeout: float = 3.0) -> bool:
@@ -261,131 +240,6 @@ def _resolve_cli(root: Path, build_missing: bool) -> Path:
             )
         go_build(OPENTOFU, built, label=f"OpenTofu {OPENTOFU.version}")
     return built
-
-
-def go_build(spec: GoBuild, output: Path, label: str) -> None:
-    """Download `spec.module@spec.version`, verify its sum, compile it to `output`."""
-    go = _go_binary()
-    env = {
-        **os.environ,
-        "GOTOOLCHAIN": "local",  # an automatic toolchain download would fail offline, obscurely
-        "GOFLAGS": "-mod=readonly -buildvcs=false",
-    }
-    if spec.outside_sumdb:
-        env["GONOSUMDB"] = ",".join(filter(None, [env.get("GONOSUMDB"), spec.module]))
-    module_dir = _download_module(go, spec, env)
-    _require_go_version(go, module_dir / "go.mod", label)
-
-    total = _count_packages(go, spec, module_dir, env)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    log_path = output.parent / "build.log"
-    partial = output.with_name(output.name + ".partial")
-    command = [go, "build", "-v", "-trimpath", "-o", str(partial)]
-    ldflags = " ".join(("-s", "-w", *spec.ldflags))
-    command += ["-ldflags", ldflags, spec.package]
-    compiled = 0
-
-    def detail() -> str:
-        of_total = f"/{total}" if total else ""
-        return f"{compiled}{of_total} packages compiled, log {log_path}"
-
-    with (
-        heartbeat(f"building {label} from the Go module proxy", detail=detail),
-        log_path.open("w") as log,
-    ):
-        process = subprocess.Popen(
-            command,
-            cwd=module_dir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            log.write(line)
-            if not line.startswith(("#", " ", "\t")):
-                compiled += 1
-        code = process.wait()
-    if code != 0:
-        partial.unlink(missing_ok=True)
-        raise HarnessError(
-            f"Building {label} failed (go build exit {code}).",
-            details=tail(log_path.read_text(), 40),
-            fix=f"read {log_path}; a too-old Go, a full disk or an unreachable Go module proxy "
-            "(GOPROXY) are the usual causes.",
-        )
-    partial.rename(output)
-    size = output.stat().st_size / 2**20
-    say(f"built {label}: {output} ({size:.0f} MiB)")
-
-
-def _go_binary() -> str:
-    go = shutil.which("go")
-    if not go:
-        raise HarnessError(
-            "Go is not installed, and it is needed to build the CLI/providers from source "
-            "because the Terraform registry is unreachable.",
-            fix="install Go >= 1.25 (https://go.dev/dl or your package manager), or make the "
-            "registry reachable, or set TF_BINARY to an existing terraform/tofu.",
-        )
-    return go
-
-
-def _download_module(go: str, spec: GoBuild, env: dict[str, str]) -> Path:
-    """`go mod download -json` the pin and check the zip's hash against the pinned one."""
-    started = time.monotonic()
-    result = subprocess.run(
-        [go, "mod", "download", "-json", f"{spec.module}@{spec.version}"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tempfile.gettempdir(),  # outside any module, so no go.mod here interferes
-    )
-    try:
-        info = json.loads(result.stdout)
-    except ValueError:
-        info = {}
-    if result.returncode != 0 or "Error" in info or "Dir" not in info:
-        raise HarnessError(
-            f"The Go module proxy did not serve {spec.module}@{spec.version}.",
-            details=info.get("Error") or tail(result.stderr or result.stdout),
-            fix="check GOPROXY reaches a proxy that holds this version; if the pin is gone, "
-            "choose another revision in sqs_lambda_harness/toolchain.py and update its sum.",
-        )
-    if info.get("Sum") != spec.sum:
-        raise HarnessError(
-            f"{spec.module}@{spec.version} has hash {info.get('Sum')}, pinned {spec.sum}.",
-            fix="do not build it: the proxy served different content than was pinned.",
-        )
-    say(f"downloaded {spec.module}@{spec.version} in {format_seconds(time.monotonic() - started)}")
-    return Path(info["Dir"])
-
-
-def _require_go_version(go: str, go_mod: Path, label: str) -> None:
-    match = re.search(r"^go (\d+)\.(\d+)(?:\.(\d+))?", go_mod.read_text(), re.M)
-    wanted = tuple(int(part or 0) for part in match.groups()) if match else (1, 0, 0)
-    output = subprocess.run([go, "version"], capture_output=True, text=True).stdout
-    have_match = re.search(r"go(\d+)\.(\d+)(?:\.(\d+))?", output)
-    have = tuple(int(part or 0) for part in have_match.groups()) if have_match else (0, 0, 0)
-    if have < wanted:
-        need = ".".join(map(str, wanted))
-        raise HarnessError(
-            f"{label} needs Go >= {need}; `go version` says: {output.strip()}.",
-            fix=f"install Go >= {need} and put it first on PATH.",
-        )
-
-
-def _count_packages(go: str, spec: GoBuild, module_dir: Path, env: dict[str, str]) -> int:
-    """How many packages the build compiles at most, for the progress figure (0 if unknown)."""
-    result = subprocess.run(
-        [go, "list", "-deps", spec.package],
-        cwd=module_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    return len(result.stdout.split()) if result.returncode == 0 else 0
 
 
 def _link_into_mirror(binary: Path, mirror: Path, pin: ProviderPin) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sqs_lambda_harness.targets import Target
-from sqs_lambda_harness.terraform.stacks import new_run_id
+from sqs_lambda_harness.terraform.naming import new_run_id
 from tests.signals import deliver_sigint
 
 REPO = Path(__file__).resolve().parents[2]

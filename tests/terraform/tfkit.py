@@ -6,14 +6,13 @@ runner (the project's one way to run it), with the same toolchain resolution sta
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.terraform import toolchain
 from sqs_lambda_harness.terraform.runner import Result, Runner
-from sqs_lambda_harness.terraform.stacks import IGNORED_IN_COPIES
+from sqs_lambda_harness.terraform.stacks import working_copy
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_ROOT = REPO / "terraform"
@@ -35,8 +34,9 @@ def runner(directory: Path, log: Path | None = None) -> Runner:
 
 
 def copy_tree(destination: Path) -> Path:
-    """Copy terraform/ (module sources stay relative; batches.py writes next to it)."""
-    shutil.copytree(TERRAFORM_ROOT, destination / "terraform", ignore=IGNORED_IN_COPIES)
+    """Copy terraform/ as stacks copy it (module sources stay relative, shared files symlinked
+    in the tree become files; batches.py writes next to it)."""
+    working_copy(TERRAFORM_ROOT, destination / "terraform")
     return destination
 
 

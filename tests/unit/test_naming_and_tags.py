@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from sqs_lambda_harness.terraform.stacks import PREFIX_MAX, Run, name_prefix
+from sqs_lambda_harness.terraform.naming import PREFIX_MAX, Run, name_prefix
 
 
 @pytest.mark.parametrize(

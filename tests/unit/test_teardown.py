@@ -1,6 +1,8 @@
-"""Background teardown: one destroy per stack, whatever the order teardown paths run in."""
+"""The stack manager: working copies that stand alone, and background teardown (one destroy per
+stack, whatever the order teardown paths run in)."""
 
-import subprocess
+import json
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +16,7 @@ from sqs_lambda_harness.terraform.runner import TerraformError
 from sqs_lambda_harness.terraform.stacks import AppliedStack, ApplySlots, Run, StackManager
 
 
-class SlowRunner:
+class CountingRunner:
     def __init__(self) -> None:
         self.calls = 0
         self.lock = threading.Lock()
@@ -22,13 +24,12 @@ class SlowRunner:
     def destroy(self) -> None:
         with self.lock:
             self.calls += 1
-        time.sleep(0.2)  # a destroy takes a while; the session end arrives meanwhile
 
 
 def test_session_end_does_not_start_a_second_destroy_of_a_queued_one(tmp_path: Path) -> None:
     run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
     manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
-    runner = SlowRunner()
+    runner = CountingRunner()
     workdir = tmp_path / "stacks" / "hx-abc123-m-t-1" / "terraform" / "stacks" / "queue"
     workdir.mkdir(parents=True)
     applied = AppliedStack("stacks/queue", "hx-abc123-m-t-1", {}, {}, workdir, runner, 1.0, 3)  # type: ignore[arg-type]
@@ -39,9 +40,20 @@ def test_session_end_does_not_start_a_second_destroy_of_a_queued_one(tmp_path: P
     manager._pool.submit(gate.wait)
 
     manager.destroy_later(applied)  # the test's teardown
-    threading.Timer(0.3, gate.set).start()
+    wait_for_destroys = manager.wait_for_destroys
+    calls_while_queued: list[int] = []
+
+    def free_the_pool_then_wait() -> list[str]:
+        """Reached once the session end has released every live stack, the queued destroy
+        still not started: only now may it run."""
+        calls_while_queued.append(runner.calls)
+        gate.set()
+        return wait_for_destroys()
+
+    manager.wait_for_destroys = free_the_pool_then_wait  # type: ignore[method-assign]
     leftovers = manager.destroy_all()  # the session end, right after
 
+    assert calls_while_queued == [0]
     assert runner.calls == 1
     assert leftovers == []
     assert applied.destroyed and manager.live == []
@@ -76,24 +88,39 @@ def test_discard_mode_drops_the_state_and_records_it_without_destroying(tmp_path
 def test_apply_slots_let_one_start_at_a_time_until_its_first_change(tmp_path: Path) -> None:
     slots = ApplySlots(tmp_path / "slots", 1)
     order: list[str] = []
+    polls = threading.Condition()
+    polled = 0
     first_holds = threading.Event()
+
+    def waiting() -> None:  # `check` runs at every poll of a waiting apply
+        nonlocal polled
+        with polls:
+            polled += 1
+            polls.notify_all()
+
+    def second_has_polled(more: int) -> None:
+        """Until the second apply has looked for a free slot `more` times more than now (or has
+        started): if it is still waiting then, the slot was not free."""
+        with polls:
+            target = polled + more
+            assert polls.wait_for(lambda: polled >= target or "second started" in order, 30)
 
     def second() -> None:
         first_holds.wait()
-        with slots.held():
+        with slots.held(waiting):
             order.append("second started")
 
     thread = threading.Thread(target=second)
     thread.start()
     with slots.held() as release:
         first_holds.set()
-        time.sleep(0.3)  # the second apply is waiting for the slot meanwhile
+        second_has_polled(2)  # the second apply is waiting for the slot meanwhile
         order.append("first planned")
         release.on_first_change({"type": "apply_start", "hook": {"action": "read"}})
-        time.sleep(0.3)  # a data source read is still part of the start
+        second_has_polled(2)  # a data source read is still part of the start
         order.append("first reads data")
         release.on_first_change({"type": "apply_start", "hook": {"action": "create"}})
-        thread.join(timeout=5)
+        thread.join(timeout=30)
         order.append("first still applying")
     assert order == ["first planned", "first reads data", "second started", "first still applying"]
 
@@ -168,37 +195,31 @@ def test_after_the_emulator_is_lost_a_destroy_becomes_a_discard(tmp_path: Path) 
         manager.apply("stacks/queue")  # refused before anything runs
 
 
-def test_a_dead_emulator_fails_the_next_request_at_once_and_stops_the_manager(
-    tmp_path: Path,
-) -> None:
-    """The guard raises at a point the harness controls (a request, a CLI start), with the
-    emulator named; a `sleep` process stands in for the emulator, no request is sent."""
-    from sqs_lambda_harness.pytest_plugin.plugin import EmulatorGuard, manager_key
-    from sqs_lambda_harness.targets.emulator import Emulator, EmulatorDied
+def test_a_working_copy_turns_symlinked_files_into_regular_files(tmp_path: Path) -> None:
+    """Stacks share `common-variables.tf` and `versions.tf` through symlinks; a working copy
+    must hold the files themselves (its own, whatever happens to the tree meanwhile)."""
+    root = tmp_path / "terraform"
+    shared, stack = root / "shared", root / "stacks" / "queue"
+    shared.mkdir(parents=True)
+    stack.mkdir(parents=True)
+    (shared / "common-variables.tf").write_text('variable "name_prefix" {}\n')
+    (stack / "common-variables.tf").symlink_to("../../shared/common-variables.tf")
+    (stack / "main.tf").write_text("# a stack\n")
+    (stack / "terraform.tfstate").write_text("{}")  # never copied
+    cli = tmp_path / "terraform-cli"
+    outputs = json.dumps({"type": "outputs", "outputs": {}})
+    cli.write_text(f"#!{sys.executable}\nprint({outputs!r})\n")
+    cli.chmod(0o755)
+    toolchain = SimpleNamespace(cli=cli, env=dict)
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path / "run")
+    manager = StackManager(toolchain, resolve_target("embedded"), run, root)  # type: ignore[arg-type]
 
-    (tmp_path / "emulator.log").write_text("serving\n")
-    process = subprocess.Popen(["sleep", "60"])
-    emulator = Emulator("http://127.0.0.1:9", process, tmp_path / "emulator.log", 0.1)
-    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path)
-    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
-    config = SimpleNamespace(stash=pytest.Stash())  # not the session's: its manager is real
-    config.stash[manager_key] = manager
-    try:
-        guard = EmulatorGuard(config, emulator)  # type: ignore[arg-type]
-        sqs = resolve_target("embedded", endpoint=emulator.endpoint).client("sqs")
-        sqs.meta.events.register_first("before-send", guard.check)
-        guard.check()  # alive: nothing to say
-        process.kill()
-        deadline = time.monotonic() + 5
-        while manager.lost is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+    applied = manager.apply("stacks/queue", label="copy")
+    copied = applied.workdir / "common-variables.tf"
+    (shared / "common-variables.tf").write_text("# changed after the copy\n")
 
-        began = time.monotonic()
-        with pytest.raises(EmulatorDied, match=r"pid \d+\) exited with code -9[\s\S]*serving"):
-            sqs.list_queues()
-        assert time.monotonic() - began < 0.5  # raised before the request, not after retries
-        assert manager.teardown == "discard"
-        with pytest.raises(EmulatorDied):
-            manager.apply("stacks/queue")
-    finally:
-        process.kill()
+    assert applied.workdir != stack and (applied.workdir / "main.tf").exists()
+    assert copied.is_file() and not copied.is_symlink()
+    assert copied.read_text() == 'variable "name_prefix" {}\n'
+    assert not (applied.workdir / "terraform.tfstate").exists()
+    manager.destroy_all()
