@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.cleanup import ledger
-from sqs_lambda_harness.cleanup.tags import MANAGED_BY, TAG_MANAGED_BY, TAG_RUN_ID, TAG_STARTED_AT
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.targets import Target
@@ -33,15 +32,9 @@ from sqs_lambda_harness.terraform.runner import Callback, Result, Runner, Terraf
 from sqs_lambda_harness.terraform.slots import ApplySlots, reserve_resources
 from sqs_lambda_harness.terraform.toolchain import Toolchain
 
-# What other layers import from here (the plugin, the benchmark, the reports, the tests). The
-# tags are re-exported only until tests/integration/test_targets_live.py takes them from
-# `cleanup.tags`, their home.
+# What other layers import from here (the plugin, the benchmark, the reports, the tests).
 __all__ = [
     "IGNORED_IN_COPIES",
-    "MANAGED_BY",
-    "TAG_MANAGED_BY",
-    "TAG_RUN_ID",
-    "TAG_STARTED_AT",
     "AppliedStack",
     "ApplySlots",
     "Run",

@@ -12,7 +12,7 @@ import pytest
 from sqs_lambda_harness.cleanup import sweeper
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.targets import Target, registry, resolve_target, started, verify_target
-from sqs_lambda_harness.terraform.stacks import (
+from sqs_lambda_harness.cleanup.tags import (
     MANAGED_BY,
     TAG_MANAGED_BY,
     TAG_RUN_ID,
