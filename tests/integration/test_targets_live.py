@@ -10,14 +10,14 @@ import zipfile
 import pytest
 
 from sqs_lambda_harness.cleanup import sweeper
-from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.targets import Target, registry, resolve_target, started, verify_target
 from sqs_lambda_harness.cleanup.tags import (
     MANAGED_BY,
     TAG_MANAGED_BY,
     TAG_RUN_ID,
     TAG_STARTED_AT,
 )
+from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.targets import Target, registry, resolve_target, started, verify_target
 
 pytestmark = pytest.mark.emulator
 EMULATOR_ACCOUNT = "000000000000"
