@@ -103,6 +103,15 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "the processor's INFO line in its log group",
     ),
     CatalogueEntry(
+        "mapping_redelivery_pace",
+        "after a failed batch the mapping receives its messages again as soon as their "
+        "visibility timeout ends (Lambda's pollers long-poll continuously), so a message that "
+        "always fails reaches the DLQ within maxReceiveCount x (visibility timeout + slack) "
+        "of its first delivery",
+        "tests/e2e/test_redrive.py::test_poison_message_moves_to_the_dlq_and_good_ones_are_"
+        "delivered_once times the poison message from its first delivery to the DLQ",
+    ),
+    CatalogueEntry(
         "redrive_allow_policy",
         "a DLQ's RedriveAllowPolicy round-trips: read back as written, omitted once removed",
         "the DLQ scenarios' stacks (stacks/queues, restrict_dlq_sources = true) apply and "

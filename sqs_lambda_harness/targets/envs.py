@@ -21,7 +21,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -54,6 +54,8 @@ class EmulatorEnv:
     why_python: str
     expected: str  # the measured cold build, shown while it runs
     pinned: bool = True
+    # What else a start needs from the machine, made ready with the environment (idempotent).
+    also: Callable[[], None] | None = None
 
     @property
     def pin_file(self) -> Path:
@@ -76,7 +78,10 @@ class EmulatorEnv:
         )
 
     def ensure(self) -> Path:
-        return ensure(self)
+        environment = ensure(self)
+        if self.also is not None:
+            self.also()
+        return environment
 
     def start_fix(self, environment: Path) -> str:
         return f"the environment is {environment}; delete it to rebuild it on the next run."

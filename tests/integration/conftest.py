@@ -168,6 +168,17 @@ def processes_with_env(name: str, value: str) -> list[Process]:
     return [p for p in found if p.alive() and p.environment().get(name) == value]
 
 
+def processes_of_run(work: Path) -> list[Process]:
+    """Every live process whose environment points into a run's work directory: the emulator,
+    its Lambda runtimes (their HOME and TMPDIR are there), the CLI's plugins."""
+    found = [Process.of(int(p.name)) for p in Path("/proc").glob("[0-9]*")]
+    return [
+        p
+        for p in found
+        if p.alive() and any(value.startswith(str(work)) for value in p.environment().values())
+    ]
+
+
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -13,33 +13,51 @@ import time
 import pytest
 
 from sqs_lambda_harness.cleanup import ledger, sweeper
-from tests.integration.conftest import REPO, processes_with_env
+from tests.integration.conftest import REPO, Process, processes_of_run, processes_with_env
 
 pytestmark = pytest.mark.emulator
 EMULATOR_DEATH_BUDGET = 10.0  # seconds from the kill to the test's error, not a CLI timeout
+# The emulators whose death and Ctrl-C paths are proven: how each names itself in the error,
+# and how its process is told from the rest of the run's tree (its port is in its environment).
+EMULATORS = {
+    "embedded": ("MiniStack", "ministack", lambda env, port: env.get("GATEWAY_PORT") == port),
+    "localstack": (
+        "LocalStack",
+        "localstack.runtime.main",
+        lambda env, port: env.get("GATEWAY_LISTEN") == f"127.0.0.1:{port}",
+    ),
+}
 
 
+def emulator_of(tree: list[Process], target: str, port: str | None = None) -> Process:
+    """The child run's own emulator process (on `port`, where several run)."""
+    _, command, on_port = EMULATORS[target]
+    (emulator,) = [
+        p for p in tree if command in p.command and (port is None or on_port(p.environment(), port))
+    ]
+    return emulator
+
+
+@pytest.mark.parametrize("target", EMULATORS)
 def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_carry_on(
-    child_run,
+    child_run, target: str
 ) -> None:
     child = child_run(
-        "emulator-dies", "-n", "2", "--dist", "loadgroup", "-k", "emulator_dies", own_emulator=True
+        "emulator-dies",
+        *("-n", "2", "--dist", "loadgroup", "-k", "emulator_dies", "--harness-target", target),
+        own_emulator=True,
     )
     endpoint = child.await_marker("dying", timeout=300)
     child.await_marker("living", timeout=300)
-    port = endpoint.rsplit(":", 1)[1]
-    (emulator,) = [
-        p
-        for p in child.process_tree()
-        if "ministack" in p.command and p.environment().get("GATEWAY_PORT") == port
-    ]
+    emulator = emulator_of(child.process_tree(), target, endpoint.rsplit(":", 1)[1])
     os.kill(emulator.pid, signal.SIGKILL)
     killed_at = time.time()
 
     at, message = child.await_marker("died", timeout=60).split("\n", 1)
+    product = EMULATORS[target][0]
     assert float(at) - killed_at < EMULATOR_DEATH_BUDGET, message
-    assert f"MiniStack at {endpoint} (pid {emulator.pid}) exited with code -9" in message
-    assert "last lines of" in message and "ministack" in message.lower()
+    assert f"{product} at {endpoint} (pid {emulator.pid}) exited with code -9" in message
+    assert "last lines of" in message and product.lower() in message.lower()
 
     child.mark("go")
     assert child.wait(timeout=180) == 1, child.output()[-3000:]
@@ -47,11 +65,14 @@ def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_c
     assert not (child.markers / "next test ran").exists()  # errored at setup, not in its body
 
 
-def test_an_emulator_dying_mid_apply_kills_the_cli_and_errors_the_test(child_run) -> None:
-    child = child_run("pipeline", own_emulator=True)
+@pytest.mark.parametrize("target", EMULATORS)
+def test_an_emulator_dying_mid_apply_kills_the_cli_and_errors_the_test(
+    child_run, target: str
+) -> None:
+    child = child_run("pipeline", "--harness-target", target, own_emulator=True)
     child.wait_for_first_resource()
     tree = child.process_tree()
-    (emulator,) = [p for p in tree if "ministack" in p.command]
+    emulator = emulator_of(tree, target)
     os.kill(emulator.pid, signal.SIGKILL)
     killed_at = time.monotonic()
 
@@ -61,6 +82,7 @@ def test_an_emulator_dying_mid_apply_kills_the_cli_and_errors_the_test(child_run
     assert "exited with code -9" in output and f"(pid {emulator.pid})" in output, output[-3000:]
     assert re.search(r"\b1 failed, \d+ skipped in ", output), output[-3000:]  # others skip
     assert [p for p in tree if p.alive() and "terraform" in p.command] == []  # CLI and plugins
+    assert processes_of_run(child.work) == []  # the emulator's function processes too
 
 
 def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
@@ -108,12 +130,16 @@ def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
     assert ledger.entries() == []  # struck off once its resources were gone
 
 
-def test_ctrl_c_during_an_apply_in_discard_mode_leaves_no_process_behind(child_run) -> None:
-    child = child_run("pipeline", own_emulator=True)  # its own MiniStack: discard by default
+@pytest.mark.parametrize("target", EMULATORS)
+def test_ctrl_c_during_an_apply_in_discard_mode_leaves_no_process_behind(
+    child_run, target: str
+) -> None:
+    # Its own emulator, so discard by default.
+    child = child_run("pipeline", "--harness-target", target, own_emulator=True)
     child.wait_for_first_resource()
     tree = child.process_tree()
     commands = " ".join(p.command for p in tree)
-    assert "ministack" in commands and "terraform-provider-aws" in commands, commands
+    assert EMULATORS[target][1] in commands and "terraform-provider-aws" in commands, commands
 
     interrupted_at = time.monotonic()
     child.process.send_signal(signal.SIGINT)
@@ -123,4 +149,5 @@ def test_ctrl_c_during_an_apply_in_discard_mode_leaves_no_process_behind(child_r
     assert "failed: discarded with the emulator" in output, output[-3000:]
     assert [p for p in tree if p.alive()] == []
     assert processes_with_env("HARNESS_RUN_ID", child.run_id) == []
+    assert processes_of_run(child.work) == []  # the emulator's function processes too
     assert exit_seconds < 30, f"Ctrl-C took {exit_seconds:.1f}s to end the run"

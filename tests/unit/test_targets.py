@@ -71,15 +71,16 @@ def test_emulator_targets_without_an_endpoint_are_started_by_the_harness(name: s
     assert env["AWS_ACCESS_KEY_ID"] == "test"
 
 
-def test_localstack_runs_lambdas_only_where_it_is_given_an_endpoint() -> None:
-    host = resolve_target("localstack").capability("lambda_execution")
-    assert not host.supported and "Docker" in host.reason
-    assert (
-        resolve_target("localstack", endpoint="http://localhost:4566")
-        .capability("lambda_execution")
-        .supported
-    )
-    assert resolve_target("localstack").capability("dlq_message_move").supported
+def test_localstack_runs_lambdas_as_a_host_process_and_its_poller_pace_is_declared() -> None:
+    host = resolve_target("localstack")
+    assert host.capability("lambda_execution").supported  # the harness's host executor
+    assert host.capability("lambda_functions").supported
+    pace = host.capability("mapping_redelivery_pace")
+    assert pace.diverges and "29.58 s" in pace.reason
+    given = resolve_target("localstack", endpoint="http://localhost:4566")
+    assert given.capability("lambda_execution").supported
+    assert not given.capability("mapping_redelivery_pace").diverges  # measured as a host only
+    assert host.capability("dlq_message_move").supported
 
 
 def test_moto_declares_what_it_lacks_and_where_it_diverges() -> None:
