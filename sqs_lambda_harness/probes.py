@@ -53,7 +53,9 @@ class Invocation:
 
 
 class ConditionTimeout(AssertionError):
-    """A wait-until that ran out of time; says what was awaited and what was last seen."""
+    """The AWS behaviour did not show up: a wait-until that ran out of time, or a check of
+    something waiting cannot change (a reply, a message's attribute). Says what was awaited and
+    what was last seen; a declared divergence's strict xfail expects exactly this."""
 
 
 def wait_until(
@@ -103,6 +105,11 @@ def receive(
     started = time.monotonic()
     response = sqs.receive_message(**kwargs)
     return Received(response.get("Messages", []), time.monotonic() - started)
+
+
+def queue_attributes(sqs: Any, queue_url: str, *names: str) -> dict[str, str]:
+    """The named attributes as SQS reports them: what a stack really applied."""
+    return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(names))["Attributes"]
 
 
 def counts(sqs: Any, queue_url: str) -> Counts:

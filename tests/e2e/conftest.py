@@ -81,15 +81,14 @@ shares_queues = pytest.mark.xdist_group("queues")
 # Queues with a dead-letter queue: their redrive policy is a second provider wait (~30 s) after
 # both queues exist, so they are an application of their own on a worker of their own, and the
 # queues above do not wait for it. A 1 s visibility timeout makes each receive count cheap.
-DLQ_QUEUES = {
-    name: {
-        "visibility_timeout_seconds": 1,
-        "receive_wait_time_seconds": 0,
-        "max_receive_count": 2,
-        "create_dlq": True,
-    }
-    for name in ("redrive", "source-arn")
+# Every one has the same settings.
+DLQ_QUEUE = {
+    "visibility_timeout_seconds": 1,
+    "receive_wait_time_seconds": 0,
+    "max_receive_count": 2,
+    "create_dlq": True,
 }
+DLQ_QUEUES = {name: DLQ_QUEUE for name in ("redrive", "source-arn")}
 shares_dlq_queues = pytest.mark.xdist_group("dlq-queues")
 
 

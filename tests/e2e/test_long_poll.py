@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
 from sqs_lambda_harness import probes
-from tests.e2e.conftest import QUEUES, shares_queues
+from tests.e2e.conftest import shares_queues
 
 pytestmark = pytest.mark.emulator
 
@@ -25,6 +26,13 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
         {"visibility_timeout_seconds": visibility, "receive_wait_time_seconds": 20},
         label="three-functions",
     )
+    applied_settings = probes.queue_attributes(
+        aws("sqs"), applied["queue_url"], "VisibilityTimeout", "ReceiveMessageWaitTimeSeconds"
+    )
+    assert applied_settings == {
+        "VisibilityTimeout": str(visibility),
+        "ReceiveMessageWaitTimeSeconds": "20",
+    }, f"precondition: the bounds below rest on these settings; the queue has {applied_settings}"
     client, name = aws("lambda"), applied["client_function_name"]
     low, high = tolerances.long_poll_low, tolerances.long_poll_high
     evidence.measure("inherent wait", visibility + 20)
@@ -70,15 +78,23 @@ def test_classic_three_function_demonstration(stack, aws, evidence, tolerances) 
     evidence.claim(f"receiver 1 run again got nothing and reported a Duration of {seconds:.2f} s")
 
 
+def _applied_wait(sqs: Any, url: str) -> int:
+    """The queue's own long-poll wait as SQS reports it: 20 s, which the poll bounds rest on."""
+    attribute = "ReceiveMessageWaitTimeSeconds"
+    wait = int(probes.queue_attributes(sqs, url, attribute)[attribute])
+    assert wait == 20, f"precondition: the queue's {attribute} is {wait}, not 20"
+    return wait
+
+
 @shares_queues
 @pytest.mark.scenario("Empty long poll (ReceiveMessage, 20 s wait)")
 def test_empty_receive_returns_nothing_after_the_20s_wait(
     queue_of, aws, evidence, tolerances
 ) -> None:
-    wait = QUEUES["empty-poll"]["receive_wait_time_seconds"]
-    assert wait == 20
+    sqs, url = aws("sqs"), queue_of("empty-poll")["url"]
+    wait = _applied_wait(sqs, url)
     evidence.measure("inherent wait", wait)
-    received = probes.receive(aws("sqs"), queue_of("empty-poll")["url"])  # the queue's own wait
+    received = probes.receive(sqs, url)  # the queue's own wait
     assert received.messages == []
     low, high = tolerances.long_poll_low, tolerances.long_poll_high
     seconds = evidence.within("empty ReceiveMessage", received.seconds, low, high)
@@ -93,8 +109,8 @@ def test_empty_receive_returns_nothing_after_the_20s_wait(
 def test_a_message_sent_during_the_wait_ends_the_poll_early(
     queue_of, aws, evidence, tolerances
 ) -> None:
-    assert QUEUES["early-poll"]["receive_wait_time_seconds"] == 20
     sqs, url = aws("sqs"), queue_of("early-poll")["url"]
+    wait = _applied_wait(sqs, url)
     send_after = 3.0
     evidence.measure("inherent wait", send_after)
     timer = threading.Timer(send_after, probes.send, args=(sqs, url, "wake up"))
@@ -110,7 +126,6 @@ def test_a_message_sent_during_the_wait_ends_the_poll_early(
         low=send_after,
         high=send_after + tolerances.visibility_slack,
     )
-    wait = QUEUES["early-poll"]["receive_wait_time_seconds"]
     evidence.claim(
         f"a message sent {send_after:g} s into a {wait} s poll was returned after "
         f"{seconds:.2f} s, not at {wait} s"

@@ -12,7 +12,7 @@ from tests.e2e.conftest import QUEUES, shares_queues
 
 pytestmark = [pytest.mark.emulator, shares_queues]
 VISIBILITY = QUEUES["visibility"]["visibility_timeout_seconds"]
-assert QUEUES["change-vis"]["visibility_timeout_seconds"] == VISIBILITY
+CHANGE_VISIBILITY = QUEUES["change-vis"]["visibility_timeout_seconds"]
 
 
 @pytest.mark.scenario("Visibility timeout hides, then the message reappears")
@@ -66,8 +66,8 @@ def test_change_message_visibility_extends_and_ends_the_hiding(
     queue_of, aws, evidence, tolerances
 ) -> None:
     sqs, url = aws("sqs"), queue_of("change-vis")["url"]
-    extended = VISIBILITY + 6
-    evidence.measure("inherent wait", VISIBILITY + 3)
+    extended = CHANGE_VISIBILITY + 6
+    evidence.measure("inherent wait", CHANGE_VISIBILITY + 3)
     probes.send(sqs, url, "extend me")
     got = probes.receive(sqs, url, wait=5).messages
     assert len(got) == 1
@@ -76,14 +76,14 @@ def test_change_message_visibility_extends_and_ends_the_hiding(
         QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=extended
     )
     # Poll through the original timeout and beyond: the extension must keep it hidden.
-    window = VISIBILITY + 3 - (time.monotonic() - received_at)
+    window = CHANGE_VISIBILITY + 3 - (time.monotonic() - received_at)
     assert probes.receive(sqs, url, wait=int(window) + 1).messages == []
     hidden_at = evidence.within(
-        "still hidden at", time.monotonic() - received_at, low=VISIBILITY, high=extended
+        "still hidden at", time.monotonic() - received_at, low=CHANGE_VISIBILITY, high=extended
     )
     evidence.claim(
         f"extended to {extended} s, the message was still hidden {hidden_at:.2f} s after "
-        f"receipt, past the original {VISIBILITY} s"
+        f"receipt, past the original {CHANGE_VISIBILITY} s"
     )
 
     sqs.change_message_visibility(

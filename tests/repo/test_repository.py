@@ -1,7 +1,8 @@
 """Checks of the repository itself, offline and without Docker: the compose file against the
 compose-spec schema and our emulator contract, the workflows with actionlint and against the
-AWS-safety contract, no credentials anywhere in the tree, and the compose wrapper's behaviour
-(fail fast without Docker; with a stand-in `docker`, always tear down and pass on the status).
+AWS-safety contract, no credentials anywhere in the tree, the compose wrapper's behaviour
+(fail fast without Docker; with a stand-in `docker`, always tear down and pass on the status),
+and the stacks' shared Terraform files kept in one place.
 """
 
 from __future__ import annotations
@@ -699,3 +700,42 @@ def test_compose_run_starts_runs_and_always_tears_down(
     calls = docker_calls(env)
     assert calls and "down -v" in calls[-1], calls
     assert not port_in_use()
+
+
+# ----------------------------------------------------------------------------- (f) stack files
+
+SHARED_TF = ROOT / "terraform" / "shared"
+STACKS = ROOT / "terraform" / "stacks"
+# What only the shared files may declare: a stack file holding it is a copy of them.
+SHARED_DECLARATIONS = ('variable "name_prefix"', "required_providers", 'provider "aws"')
+
+
+def stack_directories() -> list[Path]:
+    return sorted(p for p in STACKS.iterdir() if p.is_dir() and any(p.glob("*.tf")))
+
+
+def test_every_stack_links_its_shared_files_to_the_one_source() -> None:
+    """Each stack's common-variables.tf and versions.tf is a relative symlink to terraform/shared
+    (relative, so it resolves in the working copy of terraform/ too), and no stack file repeats
+    what they declare: a copy would drift from the others unseen."""
+    shared = sorted(p.name for p in SHARED_TF.glob("*.tf"))
+    assert shared == ["common-variables.tf", "versions.tf"]
+    stacks = stack_directories()
+    assert {"pipeline", "poller", "queue", "queues"} <= {p.name for p in stacks}
+    problems = []
+    for stack in stacks:
+        for name in shared:
+            link = stack / name
+            where = link.relative_to(ROOT)
+            if not link.is_symlink():
+                problems.append(f"{where} is not a symlink to terraform/shared/{name}")
+            elif os.path.isabs(os.readlink(link)):
+                problems.append(f"{where} -> {os.readlink(link)} is absolute")
+            elif link.resolve() != (SHARED_TF / name).resolve():
+                problems.append(f"{where} -> {os.readlink(link)}, not terraform/shared/{name}")
+        for path in sorted(stack.glob("*.tf")):
+            if path.is_symlink():
+                continue
+            copied = [d for d in SHARED_DECLARATIONS if d in path.read_text()]
+            problems += [f"{path.relative_to(ROOT)} declares {d}" for d in copied]
+    assert not problems, "stacks must link the shared files, not copy them:\n" + "\n".join(problems)

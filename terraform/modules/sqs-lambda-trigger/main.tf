@@ -12,8 +12,9 @@ locals {
 
   function_response_types = var.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
 
-  # The queue's KMS key, in any form SQS takes it. IAM cannot grant kms:Decrypt on an alias (an
-  # alias in a policy's Resource names the alias, not its key), so:
+  # The queue's KMS key, in any form SQS takes it (sqs-queue validates the form). IAM cannot
+  # grant kms:Decrypt on an alias (an alias in a policy's Resource names the alias, not its
+  # key), so:
   # - a key ARN is granted as is, and a bare key ID becomes the ARN of that key in the queue's
   #   account and region (where SQS looks it up);
   # - an alias (name or ARN) is granted on the keys of its account and region that carry that

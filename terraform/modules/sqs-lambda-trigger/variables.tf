@@ -6,7 +6,7 @@ variable "queue" {
     kms_master_key_id          = optional(string)
   })
   nullable    = false
-  description = "The source queue: pass the sqs-queue module itself (queue = module.orders_queue), or an object with its queue_arn, fifo_queue, visibility_timeout_seconds and kms_master_key_id (a key ID, key ARN, alias name or alias ARN; null for SSE-SQS). Other attributes are ignored."
+  description = "The source queue: pass the sqs-queue module itself (queue = module.orders_queue), or an object with its queue_arn, fifo_queue, visibility_timeout_seconds and kms_master_key_id (a key ID, key ARN, alias name or alias ARN; null for SSE-SQS). Other attributes are ignored. The key's form is validated once, by sqs-queue: a hand-built object's key is taken as given."
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}(\\.fifo)?$", var.queue.queue_arn)) && length(element(split(":", var.queue.queue_arn), 5)) <= 80
@@ -21,14 +21,6 @@ variable "queue" {
   validation {
     condition     = var.queue.visibility_timeout_seconds == floor(var.queue.visibility_timeout_seconds) && var.queue.visibility_timeout_seconds >= 0 && var.queue.visibility_timeout_seconds <= 43200
     error_message = "queue.visibility_timeout_seconds must be an integer between 0 and 43200 (SQS VisibilityTimeout range); got ${var.queue.visibility_timeout_seconds}."
-  }
-
-  validation {
-    condition = var.queue.kms_master_key_id == null ? true : can(regex(
-      "^((arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})|(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:)?alias/[A-Za-z0-9/_-]{1,250})$",
-      var.queue.kms_master_key_id
-    ))
-    error_message = "queue.kms_master_key_id must be null (SSE-SQS) or a KMS key ID, key ARN, alias name (alias/...) or alias ARN, as SQS KmsMasterKeyId takes them; got \"${coalesce(var.queue.kms_master_key_id, "null")}\"."
   }
 }
 

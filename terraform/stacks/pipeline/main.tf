@@ -1,23 +1,14 @@
 # producer Lambda -> source queue (with DLQ) -> consumer Lambda (event source mapping) -> sink queue
 
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}
-
 locals {
   suffix     = var.fifo ? ".fifo" : ""
   visibility = var.visibility_timeout_seconds != null ? var.visibility_timeout_seconds : 6 * var.consumer_timeout + var.maximum_batching_window_in_seconds
-
-  # The producer is given the source queue by name and ARN, both known at plan, so it is created
-  # while the queues are; only the mapping waits for the queue (and its DLQ) to be ready.
-  source_name = "${var.name_prefix}-src${local.suffix}"
-  source_arn  = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:${local.source_name}"
 }
 
 module "source_queue" {
   source = "../../modules/sqs-queue"
 
-  name                        = local.source_name
+  name                        = "${var.name_prefix}-src${local.suffix}"
   fifo_queue                  = var.fifo
   content_based_deduplication = var.fifo # lets the producer omit dedup_id on FIFO
   visibility_timeout_seconds  = local.visibility
@@ -43,12 +34,14 @@ module "producer" {
   source_dir    = "${path.module}/../functions/producer"
   timeout       = 30
   environment_variables = {
-    QUEUE_NAME = local.source_name
+    QUEUE_NAME = module.source_queue.queue_name
   }
+  # The module's ARN output waits for the queue and its DLQ, so the producer (its policy, then
+  # the function) is created alongside the trigger, and can never send before the DLQ is set.
   policy_statements = [{
     sid       = "SendToSourceQueue"
     actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
-    resources = [local.source_arn]
+    resources = [module.source_queue.queue_arn]
   }]
   tags = var.tags
 }

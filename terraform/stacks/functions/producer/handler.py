@@ -28,8 +28,7 @@ def _sqs():
 
 
 def _url():
-    """The queue is given by name, so the function need not wait for the queue to be created
-    (the stack creates both at once); its URL is looked up on first use."""
+    """The queue is given by name (QUEUE_NAME); its URL is looked up on first use."""
     global _queue_url
     if _queue_url is None:
         _queue_url = _sqs().get_queue_url(QueueName=os.environ["QUEUE_NAME"])["QueueUrl"]
