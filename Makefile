@@ -37,8 +37,8 @@ COMPOSE_SERVICE ?= localstack
 LOCALSTACK_RUN ?= auto
 
 .PHONY: help venv bootstrap emulators lint fmt docs checkov test-unit test-repo test-terraform \
-        test-integration test-local test-localstack fidelity test-browser test test-aws sweep \
-        bench clean
+        test-integration test-local test-localstack test-compose fidelity test-browser test test-aws \
+        sweep bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -110,6 +110,13 @@ else
 	$(HARNESS) install $(TARGET)
 	$(call suite,$(TARGET),e2e)
 endif
+
+# The suite through docker compose on an engine of our own: scripts/docker-engine.sh starts dockerd
+# (root; no bridge, host networking only, private socket), compose-run builds MiniStack's image
+# here (never pulled) and runs `make test-local` at its endpoint; all removed on every exit path.
+test-compose: bootstrap ## the suite on MiniStack in docker compose, engine and image built here (root)
+	scripts/docker-engine.sh run -- scripts/compose-run.sh --build ministack -- \
+	  $(MAKE) --no-print-directory test-local
 
 # `make test` runs the suite on LocalStack too, as a host process.
 test-localstack: bootstrap ## the suite on LocalStack as a host process (part of make test)

@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
 # Run a command against a containerised emulator, then always remove the container.
 #
-#   scripts/compose-run.sh SERVICE -- CMD [ARG...]
+#   scripts/compose-run.sh [--build] SERVICE -- CMD [ARG...]
 #   scripts/compose-run.sh --usable SERVICE    exit 0 if SERVICE could run here, else say why, 3
 #
 #   SERVICE   localstack (needs LOCALSTACK_AUTH_TOKEN) or ministack (free, no account)
+#   --build   build the service's image here (scripts/build-emulator-image.sh; ministack only)
+#             and never pull one: for engines that reach no image registry
 #   CMD       runs with HARNESS_ENDPOINT_URL=http://localhost:4566 (and HARNESS_TARGET, if
 #             unset: localstack -> localstack, ministack -> embedded, i.e. MiniStack's
 #             capabilities on an already-running endpoint)
 #
-# Examples:
-#   scripts/compose-run.sh localstack -- make test-local TARGET=localstack
-#   scripts/compose-run.sh ministack -- make test-local
-#
+# e.g. scripts/compose-run.sh localstack -- make test-local TARGET=localstack
+#      scripts/docker-engine.sh run -- scripts/compose-run.sh --build ministack -- make test-local
 # `make test-local TARGET=localstack` asks `--usable` first and, where no Docker engine answers
 # (or LocalStack has no token), has the harness run LocalStack as a host process instead.
 #
-# Steps: check the prerequisites (docker, the compose plugin, a reachable engine, the token)
-# and stop with a clear message if one is missing; `docker compose --profile SERVICE up -d
-# SERVICE`; wait (bounded, COMPOSE_RUN_TIMEOUT seconds, default 300) for /_localstack/health;
-# run CMD; `docker compose --profile SERVICE down -v` on every exit path (success, failure,
-# Ctrl-C, SIGTERM). The exit status is CMD's (2: bad usage, 3: a prerequisite is missing,
-# 4: the emulator did not become healthy).
+# Checks the prerequisites (docker; Compose: the v2 plugin, else the standalone v1
+# `docker-compose`; a reachable engine; the token), builds the image with --build, `up -d`,
+# waits (COMPOSE_RUN_TIMEOUT s, default 300) for /_localstack/health on loopback only, runs
+# CMD (a signal to this script is passed on to it at once), and `down -v` on every exit path.
+# Exit: CMD's; 2 bad usage, 3 a prerequisite is missing, 4 the emulator is not healthy (or
+# listens beyond loopback).
 set -euo pipefail
 
 readonly ENDPOINT="http://localhost:4566"
@@ -35,7 +35,7 @@ say() { printf '[compose-run] %s\n' "$*" >&2; }
 
 usage() {
   cat >&2 <<'EOF'
-usage: scripts/compose-run.sh SERVICE -- CMD [ARG...]
+usage: scripts/compose-run.sh [--build] SERVICE -- CMD [ARG...]
        scripts/compose-run.sh --usable SERVICE
   SERVICE: localstack | ministack
   e.g.   scripts/compose-run.sh ministack -- make test-local
@@ -44,7 +44,12 @@ EOF
 }
 
 USABLE_ONLY=0
-if [[ $# -eq 2 && "$1" == "--usable" ]]; then
+BUILD=0
+if [[ "${1:-}" == "--build" ]]; then
+  BUILD=1
+  shift
+fi
+if [[ $# -eq 2 && "$1" == "--usable" ]] && ((!BUILD)); then
   USABLE_ONLY=1
   SERVICE="$2"
   shift 2
@@ -62,7 +67,11 @@ case "${SERVICE}" in
     usage
     ;;
 esac
-readonly SERVICE DEFAULT_TARGET
+if ((BUILD)) && [[ "${SERVICE}" != ministack ]]; then
+  say "error: --build builds the ministack image only (LocalStack's needs an auth token)"
+  usage
+fi
+readonly SERVICE DEFAULT_TARGET BUILD
 CMD=("$@")
 
 # ------------------------------------------------------------------ prerequisites
@@ -76,11 +85,17 @@ if ! command -v docker >/dev/null 2>&1; then
   problems+=("the \`docker\` command is not installed. Install Docker Engine \
 (https://docs.docker.com/engine/install/) or Docker Desktop, which include the compose plugin.")
 else
-  if ! docker compose version >/dev/null 2>&1; then
+  # Compose v2 (the plugin) where it exists, else the standalone v1 `docker-compose` (1.28 or
+  # later reads profiles; Debian bookworm packages 1.29 and no plugin).
+  if docker compose version >/dev/null 2>&1; then
+    COMPOSE_CLI=(docker compose)
+  elif docker-compose version >/dev/null 2>&1; then
+    COMPOSE_CLI=(docker-compose)
+  else
     problems+=("\`docker compose\` is not available: the Docker Compose v2 plugin is missing. \
 Install it (Debian/Ubuntu with Docker's apt repository: \`sudo apt-get install \
 docker-compose-plugin\`; see https://docs.docker.com/compose/install/linux/); Docker Desktop \
-includes it.")
+includes it. (The standalone \`docker-compose\` 1.29, e.g. Debian's package, works too.)")
   fi
   info_cmd=(docker info)
   if command -v timeout >/dev/null 2>&1; then
@@ -127,17 +142,43 @@ if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
 fi
 
 # ------------------------------------------------------------------ up / run / down
-COMPOSE=(docker compose --file "${COMPOSE_FILE}" --project-directory "${ROOT}" --profile
-  "${SERVICE}")
+COMPOSE=("${COMPOSE_CLI[@]}" --file "${COMPOSE_FILE}" --project-directory "${ROOT}"
+  --project-name sqs-lambda-harness --profile "${SERVICE}")
+COMPOSE_NAME="${COMPOSE_CLI[*]}"
+readonly COMPOSE COMPOSE_NAME
+
+# Run a command as a job of its own process group and pass INT/TERM on to it: a signal sent to
+# this script alone (CI cancelling, `kill PID`) reaches the command at once, not after it ends,
+# and the group's Ctrl-C reaches it once. Returns the command's status.
+run_forwarding() {
+  local child status=0
+  set -m
+  "$@" &
+  child=$!
+  set +m
+  # shellcheck disable=SC2064  # the pid is fixed now
+  trap "forwarded=1; kill -INT -- -${child} 2>/dev/null || true" INT
+  # shellcheck disable=SC2064
+  trap "forwarded=1; kill -TERM -- -${child} 2>/dev/null || true" TERM
+  while :; do
+    forwarded=0
+    status=0
+    wait "${child}" || status=$?
+    ((forwarded)) || break
+  done
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  return "${status}"
+}
 
 # shellcheck disable=SC2329  # invoked by the EXIT trap
 teardown() {
   local status=$?
   trap - EXIT INT TERM
-  say "removing the ${SERVICE} container and its volumes (docker compose down -v)"
+  say "removing the ${SERVICE} container and its volumes (${COMPOSE_NAME} down -v)"
   if ! "${COMPOSE[@]}" down -v --remove-orphans --timeout 20 >&2; then
-    say "warning: \`docker compose --profile ${SERVICE} down -v\` failed; remove the container \
-by hand (\`docker ps -a\`)."
+    say "warning: \`${COMPOSE_NAME} --profile ${SERVICE} down -v\` failed; remove the \
+container by hand (\`docker ps -a\`)."
   fi
   exit "${status}"
 }
@@ -156,15 +197,46 @@ EOF
   fi
 }
 
-say "starting ${SERVICE} (docker compose --profile ${SERVICE} up -d ${SERVICE})"
-"${COMPOSE[@]}" up -d "${SERVICE}"
+# The container's state ("running", "exited", ... and its health), v1 and v2 alike.
+container_state() {
+  local id
+  id="$("${COMPOSE[@]}" ps -a -q "${SERVICE}" 2>/dev/null | head -n 1)" || true
+  [[ -n "${id}" ]] || return 0
+  docker inspect --format '{{.State.Status}}{{if .State.Health}} ({{.State.Health.Status}}){{end}}' \
+    "${id}" 2>/dev/null || true
+}
+
+# Addresses the emulator's port listens on that are not loopback (empty: loopback only).
+non_loopback_listeners() {
+  ss -Hltn "sport = :${PORT}" 2>/dev/null | awk '{print $4}' |
+    grep -vE '^(127\.[0-9.]+|\[::1\]|::1):[0-9]+$' || true
+}
+
+UP=(up -d)
+if ((BUILD)); then
+  say "building the ${SERVICE} image here (scripts/build-emulator-image.sh); nothing is pulled"
+  run_forwarding "${ROOT}/scripts/build-emulator-image.sh" "${SERVICE}"
+  # `up` pulls an image it does not find (Compose v1 whatever pull_policy says): make sure it
+  # finds it, and forbid the pull where Compose can (v2).
+  image="$("${COMPOSE[@]}" config 2>/dev/null | sed -n "/^  ${SERVICE}:/,/^  [^ ]/s/^    image: //p")"
+  if [[ -z "${image}" ]] || ! docker image inspect "${image}" >/dev/null 2>&1; then
+    say "error: the ${SERVICE} image ${image:-?} is not in the engine after the build"
+    exit 3
+  fi
+  if "${COMPOSE[@]}" up --help 2>/dev/null | grep -q -- '--pull'; then
+    UP+=(--pull never)
+  fi
+fi
+
+say "starting ${SERVICE} (${COMPOSE_NAME} --profile ${SERVICE} ${UP[*]} ${SERVICE})"
+"${COMPOSE[@]}" "${UP[@]}" "${SERVICE}"
 
 timeout_s="${COMPOSE_RUN_TIMEOUT:-300}"
 started=${SECONDS}
 next_report=0
 until healthy; do
   waited=$((SECONDS - started))
-  state="$("${COMPOSE[@]}" ps --all --format '{{.State}}' "${SERVICE}" 2>/dev/null || true)"
+  state="$(container_state)"
   if [[ "${state}" == exited* || "${state}" == dead* ]]; then
     say "error: the ${SERVICE} container stopped before it became healthy (${state}); its log:"
     "${COMPOSE[@]}" logs --no-color --tail 60 "${SERVICE}" >&2 || true
@@ -184,11 +256,19 @@ container ${state:-starting})"
   sleep 2
 done
 say "${SERVICE} is healthy at ${ENDPOINT} after $((SECONDS - started))s"
+if command -v ss >/dev/null 2>&1; then
+  exposed="$(non_loopback_listeners)"
+  if [[ -n "${exposed}" ]]; then
+    say "error: port ${PORT} listens beyond loopback (${exposed//$'\n'/, }): an emulator takes \
+any credentials; bind it to 127.0.0.1 (BIND_HOST, or ports: 127.0.0.1:${PORT}:${PORT})."
+    exit 4
+  fi
+fi
 
 export HARNESS_ENDPOINT_URL="${ENDPOINT}"
 export HARNESS_TARGET="${HARNESS_TARGET:-${DEFAULT_TARGET}}"
 say "running: ${CMD[*]}"
 status=0
-"${CMD[@]}" || status=$?
+run_forwarding "${CMD[@]}" || status=$?
 say "command exited with status ${status}"
 exit "${status}"

@@ -170,7 +170,13 @@ def test_each_emulator_has_its_own_profile_port_and_health_path(
 ) -> None:
     service = compose["services"][name]
     assert service.get("profiles") == [name], "every service needs a profile of its own name"
-    assert ("4566", "4566") in published_ports(service), "the endpoint contract is port 4566"
+    if service.get("network_mode") == "host":
+        env = environment(service)
+        assert "ports" not in service, "published ports are ignored on the host's network"
+        assert env.get("BIND_HOST") == "127.0.0.1", "on the host's network, bind loopback only"
+        assert str(env.get("GATEWAY_PORT")) == str(PORT)
+    else:
+        assert ("4566", "4566") in published_ports(service), "the endpoint contract is port 4566"
     for entry in service.get("ports", []):
         if isinstance(entry, str):
             assert entry.startswith("127.0.0.1:"), f"{entry}: bind emulators to loopback only"
@@ -524,6 +530,13 @@ def fake_docker(tmp_path: Path) -> Iterator[dict[str, str]]:
     docker = bin_dir / "docker"
     docker.write_text(FAKE_DOCKER.format(python=sys.executable, port=PORT))
     docker.chmod(docker.stat().st_mode | stat.S_IXUSR)
+    # The standalone docker-compose (v1) the script falls back to, hidden the same way.
+    v1 = bin_dir / "docker-compose"
+    v1.write_text(
+        '#!/bin/sh\n[ "$FAKE_COMPOSE" = missing ] && '
+        '{ echo "docker-compose: not found" >&2; exit 127; }\nexec docker compose "$@"\n'
+    )
+    v1.chmod(v1.stat().st_mode | stat.S_IXUSR)
     server = tmp_path / "server.py"
     server.write_text(FAKE_SERVER.format(path=HEALTH_PATH, port=PORT))
     env = {
