@@ -110,6 +110,15 @@ SPEC = EmulatorSpec(
     },
     # Measured with the harness's host executor (2026-11-29, 2 cores).
     host_capabilities={
+        "lambda_execution": unsupported(
+            "LocalStack as a host process runs functions on the harness's host executor "
+            "(tests/integration/test_localstack_lambda.py: invoke, errors, timeouts, an SQS "
+            "mapping, logs, no process left), but the behaviour suite's Lambda scenarios are "
+            "not yet steady on it: in a fresh-clone make test (11 LocalStacks on 2 cores) 2 of "
+            "18 scenarios failed on timing (a whole-batch retry of a 1 s function, and an "
+            "SQS-only redrive slowed to 6.34 s by the load), so they are skipped there until "
+            "the load is cut (one LocalStack per run, not per worker)"
+        ),
         "mapping_redelivery_pace": diverges(
             "LocalStack's SQS poller receives a message again about 2.8 s after its visibility "
             "timeout ends (AWS's pollers long-poll continuously): a message failing every "

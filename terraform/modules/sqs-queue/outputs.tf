@@ -15,6 +15,14 @@ output "queue_arn" {
   depends_on  = [aws_sqs_queue.this, aws_sqs_queue_redrive_policy.this, aws_sqs_queue_redrive_allow_policy.dlq]
 }
 
+output "planned_queue" {
+  description = "The queue's name and ARN as known at plan, without waiting for it: for what may be created while the queue is (an IAM policy, a function told the queue's name). Wire consumers to queue_arn/queue_url instead."
+  value = {
+    name = var.name
+    arn  = local.queue_arn
+  }
+}
+
 output "queue_name" {
   description = "Name of the queue."
   value       = aws_sqs_queue.this.name

@@ -33,15 +33,16 @@ module "producer" {
   description   = "Sends the event's messages to the source queue."
   source_dir    = "${path.module}/../functions/producer"
   timeout       = 30
+  # Told the queue by its name and ARN as planned, the producer is created while the queues are;
+  # only the mapping waits for the queue and its DLQ to be ready (queue_arn). The producer sends
+  # only when a test invokes it, after the apply.
   environment_variables = {
-    QUEUE_NAME = module.source_queue.queue_name
+    QUEUE_NAME = module.source_queue.planned_queue.name
   }
-  # The module's ARN output waits for the queue and its DLQ, so the producer (its policy, then
-  # the function) is created alongside the trigger, and can never send before the DLQ is set.
   policy_statements = [{
     sid       = "SendToSourceQueue"
     actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
-    resources = [module.source_queue.queue_arn]
+    resources = [module.source_queue.planned_queue.arn]
   }]
   tags = var.tags
 }
