@@ -14,13 +14,14 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.repo.compose_helpers import interrupt_compose_run
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -216,29 +217,10 @@ def test_compose_run_passes_sigterm_on_to_the_command_at_once(
 ) -> None:
     """SIGTERM to the wrapper alone (not its group): the command ends now, not after its 60 s,
     and the container still goes."""
-    marker = tmp_path / "started"
-    process = subprocess.Popen(
-        [str(COMPOSE_RUN), "ministack", "--", "sh", "-c", f"touch {marker}; sleep 60"],
-        env=fake_compose,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    code, stderr, took = interrupt_compose_run(
+        fake_compose, tmp_path, signal.SIGTERM, to_group=False
     )
-    try:
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        assert marker.exists(), "the command never started"
-        signalled = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=50)
-        took = time.monotonic() - signalled
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 143, stderr
+    assert code == 143, stderr
     assert took < 20, f"the wrapper waited {took:.0f}s: the command did not get the signal"
     assert "down -v" in calls(fake_compose)[-1]
     assert not port_in_use()

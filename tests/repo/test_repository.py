@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from sqs_lambda_harness.terraform import toolchain
+from tests.repo.compose_helpers import interrupt_compose_run
 from tests.signals import deliver_sigint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -688,29 +689,10 @@ def test_compose_run_starts_runs_and_always_tears_down(
 
     # Ctrl-C (SIGINT to the whole foreground process group) while the command runs
     Path(env["FAKE_DOCKER_LOG"]).unlink()
-    marker = tmp_path / "started"
-    waiter = f"touch {marker}; sleep 30"
-    process = subprocess.Popen(
-        [str(COMPOSE_RUN), "ministack", "--", "sh", "-c", waiter],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=deliver_sigint,
+    code, stderr, _ = interrupt_compose_run(
+        env, tmp_path, signal.SIGINT, to_group=True, preexec_fn=deliver_sigint
     )
-    try:
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        assert marker.exists(), "the command never started"
-        os.killpg(process.pid, signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130, stderr
+    assert code == 130, stderr
     calls = docker_calls(env)
     assert calls and "down -v" in calls[-1], calls
     assert not port_in_use()
