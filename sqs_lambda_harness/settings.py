@@ -45,6 +45,7 @@ SOURCES = (
     Source("work_dir", variable="HARNESS_WORK_DIR"),
     Source("emulator_timeout", variable="HARNESS_EMULATOR_TIMEOUT"),
     Source("emulator_port", variable="HARNESS_EMULATOR_PORT"),
+    Source("emulator_scope", "--harness-emulator-scope", "HARNESS_EMULATOR_SCOPE"),
     Source("apply_slots", variable="HARNESS_APPLY_SLOTS"),
     Source("build_missing", variable="HARNESS_BUILD_MISSING"),
 )
@@ -108,6 +109,7 @@ class Settings:
     run_started_at: str | None = None
     emulator_timeout: float = DEFAULT_EMULATOR_TIMEOUT
     emulator_port: int | None = None
+    emulator_scope: str | None = None  # None: the emulator's own (EmulatorSpec.scope)
     apply_slots: int = 0  # 0: no limit
     build_missing: bool = False
 
@@ -148,6 +150,7 @@ class Settings:
             work_dir=path("work_dir") or root / ".harness",
             emulator_timeout=_seconds(given("emulator_timeout")),
             emulator_port=_port(given("emulator_port")),
+            emulator_scope=_scope(given("emulator_scope")),
             apply_slots=_apply_slots(given("apply_slots")),
             build_missing=_flag(given("build_missing")),
         )
@@ -190,6 +193,21 @@ def _seconds(given: Given | None) -> float:
             f"(default {DEFAULT_EMULATOR_TIMEOUT:.0f}), or unset it.",
         )
     return seconds
+
+
+EMULATOR_SCOPES = ("run", "worker")
+
+
+def _scope(given: Given | None) -> str | None:
+    if given is None:
+        return None
+    if given.value not in EMULATOR_SCOPES:
+        raise HarnessError(
+            f"{given.where}={given.value!r} is not an emulator scope.",
+            fix="set it to run (one emulator for all xdist workers) or worker (one each), or "
+            "unset it for the emulator's own default.",
+        )
+    return given.value
 
 
 def _port(given: Given | None) -> int | None:

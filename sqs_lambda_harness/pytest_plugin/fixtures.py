@@ -56,8 +56,12 @@ def harness_target(harness_session: HarnessSession, harness_run: Run) -> Iterato
     """The verified target. `embedded` without an endpoint starts this worker's MiniStack."""
     target = harness_session.activate()
     worker: dict[str, Any] = {"id": harness_run.worker, "endpoint": target.endpoint}
-    started: Emulator | None = None
-    if target.started_by_harness:
+    started: Emulator | None = None  # this worker's own, stopped at its end
+    handed = harness_session.handed_emulator()
+    if target.started_by_harness and handed is not None:
+        shared = _use_shared_emulator(harness_session, handed, worker)
+        target = dataclasses.replace(target, endpoint=shared.endpoint)
+    elif target.started_by_harness:
         started = _start_emulator(harness_session, target, harness_run, worker)
         target = dataclasses.replace(target, endpoint=started.endpoint)
     elif target.endpoint:
@@ -90,6 +94,22 @@ def _start_emulator(
         endpoint=emulator.endpoint,
         emulator=emulator.label,
         emulator_started_at=started_at,
+        emulator_start_seconds=round(emulator.start_seconds, 2),
+    )
+    return emulator
+
+
+def _use_shared_emulator(
+    session: HarnessSession, handed: dict[str, Any], worker: dict[str, Any]
+) -> Emulator:
+    """The emulator the xdist controller started for the whole run, guarded by its pid."""
+    if "error" in handed:
+        raise HarnessError(handed["error"])
+    emulator = Emulator.shared(handed)
+    session.guard = EmulatorGuard(emulator)
+    worker.update(
+        endpoint=emulator.endpoint,
+        emulator=emulator.label,
         emulator_start_seconds=round(emulator.start_seconds, 2),
     )
     return emulator

@@ -17,7 +17,8 @@ class EmulatorGuard:
     """Turns the death of the run's own emulator into an error in the test that meets it,
     naming the emulator with its log tail within about a second (not after the provider's
     retries or a 15-minute CLI timeout), and in every later test of this worker that needs
-    the target. Other workers have their own emulators.
+    the target. Other workers carry on with their own emulators; an emulator shared by the
+    run (scope run) is watched by its pid from every worker, and every worker meets its death.
 
     A thread waits on the emulator's process. When it exits, the worker's CLI commands are
     killed (the stack manager raises this error for them) and every boto3 client from `aws`

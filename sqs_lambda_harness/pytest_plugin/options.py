@@ -34,6 +34,11 @@ HELP = {  # setting -> (metavar, help); the help gets the option's variable or i
         "everything in it (the default where the harness starts it; any other target always "
         "destroys)",
     ),
+    "emulator_scope": (
+        "SCOPE",
+        "run: one emulator the xdist controller starts for all its workers; worker: one per "
+        "worker (default: the emulator's own, run for LocalStack, worker for the others)",
+    ),
     "terraform_root": (
         "DIR",
         f"tree copied per stack application (default {DEFAULT_TERRAFORM_ROOT})",

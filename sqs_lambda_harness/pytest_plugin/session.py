@@ -21,7 +21,14 @@ from sqs_lambda_harness.pytest_plugin.options import settings_of
 from sqs_lambda_harness.reporting.evidence import Evidence
 from sqs_lambda_harness.reporting.report import RunReport
 from sqs_lambda_harness.settings import Settings
-from sqs_lambda_harness.targets import Target, resolve_target, resolve_teardown
+from sqs_lambda_harness.targets import (
+    Emulator,
+    Target,
+    registry,
+    resolve_target,
+    resolve_teardown,
+    start_for,
+)
 from sqs_lambda_harness.terraform.stacks import StackManager, StackRecord, new_run_id, utc_now
 
 if TYPE_CHECKING:
@@ -29,6 +36,9 @@ if TYPE_CHECKING:
     from sqs_lambda_harness.pytest_plugin.guard import EmulatorGuard
 
 WORKER_RUN_KEY = "harness_run"  # workerinput: the controller's (run id, started at)
+# workerinput: the emulator the controller started for all workers (Emulator.handed), or
+# {"error": why it could not}
+WORKER_EMULATOR_KEY = "harness_emulator"
 
 
 class HarnessSession:
@@ -50,6 +60,8 @@ class HarnessSession:
         self.evidence: dict[str, Evidence] = {}  # nodeid -> what the running test recorded
         self._made_identity: tuple[str, str] | None = None
         self._saved_sigterm: Any = None
+        self._shared: dict[str, Any] | None = None  # what workers are handed (controller)
+        self._shared_emulator: Emulator | None = None  # the controller's, stopped at the end
 
     @property
     def active(self) -> bool:
@@ -126,10 +138,55 @@ class HarnessSession:
             signal.signal(signal.SIGTERM, self._saved_sigterm)
             self._saved_sigterm = None
 
+    def handed_emulator(self) -> dict[str, Any] | None:
+        """In a worker: the emulator the controller started for the whole run, if it did."""
+        return getattr(self.config, "workerinput", {}).get(WORKER_EMULATOR_KEY)
+
+    def start_shared_emulator(self) -> dict[str, Any] | None:
+        """xdist controller, once: start the emulator every worker will use when the run's
+        target is one the harness starts with scope `run` (LocalStack by default: one process
+        of ≈ 220 MB serves all workers, where one per worker loaded 2 cores enough to slow
+        its timers). Only a target named by the user can have that scope, so a run that does
+        not ask for it starts nothing. A failure is handed to the workers, whose tests show it."""
+        if self._shared is not None or self.worker:
+            return self._shared
+        try:
+            settings = settings_of(self.config)
+        except HarnessError:
+            return None  # the workers refuse the bad setting, where a test needs the harness
+        spec = registry.find(settings.target)
+        scope = settings.emulator_scope or (spec.scope if spec else "worker")
+        if spec is None or settings.endpoint_url or scope != "run":
+            return None
+        self.activate()  # as in a worker: SIGTERM takes the Ctrl-C path, which stops it
+        logs = settings.work_dir / self.identity()[0] / "logs"
+        try:
+            emulator = start_for(spec.name, logs, settings.emulator_port, settings.emulator_timeout)
+        except HarnessError as error:
+            self._shared = {"error": str(error)}
+        else:
+            self._shared_emulator = emulator
+            self._shared = emulator.handed()
+        return self._shared
+
+    def stop_shared_emulator(self) -> None:
+        """The controller's shared emulator ends after its workers have (also after Ctrl-C)."""
+        emulator, self._shared_emulator = self._shared_emulator, None
+        if emulator is not None:
+            emulator.stop()
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """xdist controller: every worker gets the same run id."""
+        """xdist controller: every worker gets the same run id, and the run's emulator where
+        one process serves them all."""
         node.workerinput[WORKER_RUN_KEY] = list(self.made_identity())
+        shared = self.start_shared_emulator()
+        if shared is not None:
+            node.workerinput[WORKER_EMULATOR_KEY] = shared
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        self.stop_shared_emulator()
 
 
 SESSION_KEY = pytest.StashKey[HarnessSession]()

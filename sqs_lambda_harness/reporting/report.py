@@ -217,7 +217,8 @@ class RunReport:
     # ------------------------------------------------------------------------- the terminal
 
     def where(self) -> str:
-        """One endpoint as is; several as `MiniStack x2 (one per worker), started in …`."""
+        """One endpoint as is; the run's one emulator as `LocalStack 2026.3.0 at URL (one for the
+        run), started in …`; several as `MiniStack x2 (one per worker), started in …`."""
         endpoints = sorted({w.endpoint for w in self.workers.values() if w.endpoint})
         starts = [
             w.emulator_start_seconds
@@ -228,6 +229,11 @@ class RunReport:
             return "AWS"
         if len(endpoints) == 1 and not starts:
             return endpoints[0]
+        if len(endpoints) == 1:  # the run's one emulator, shared by its workers
+            return (
+                f"{self.emulator() or 'emulator'} at {endpoints[0]} (one for the run), "
+                f"started in {starts[0]:.2f} s"
+            )
         started = f", started in {median(starts):.2f} s median" if starts else ""
         return f"{self.emulator() or 'emulator'} x{len(endpoints)} (one per worker){started}"
 

@@ -36,10 +36,36 @@ class EmulatorDied(HarnessError):
     """The run's own emulator exited while the run still needed it."""
 
 
+class ProcessOf:
+    """The run's shared emulator as an xdist worker sees it: a process another pytest process
+    (the controller) started and reaps, known by its pid. Enough of `Popen` for `Emulator`'s
+    watch and its error; a worker never stops it."""
+
+    POLL_SECONDS = 0.2  # how soon a worker notices the death (the guard's budget is seconds)
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None  # not ours to reap: the code stays unknown
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return -1
+        except PermissionError:
+            pass
+        return None
+
+    def wait(self) -> int:
+        while self.poll() is None:
+            time.sleep(self.POLL_SECONDS)
+        return -1
+
+
 @dataclass
 class Emulator:
     endpoint: str
-    process: subprocess.Popen[Any]
+    process: subprocess.Popen[Any] | ProcessOf
     log_path: Path
     start_seconds: float
     product: str = "MiniStack"
@@ -66,14 +92,40 @@ class Emulator:
 
         threading.Thread(target=wait, name=f"watch:{self.name}", daemon=True).start()
 
+    def handed(self) -> dict[str, Any]:
+        """What an xdist worker needs to use (and watch) this emulator the controller started:
+        plain values, for `workerinput`."""
+        return {
+            "endpoint": self.endpoint,
+            "pid": self.process.pid,
+            "log": str(self.log_path),
+            "start_seconds": self.start_seconds,
+            "product": self.product,
+            "version": self.version,
+        }
+
+    @classmethod
+    def shared(cls, handed: dict[str, Any]) -> Emulator:
+        """The controller's emulator, in a worker (`handed` from `Emulator.handed`)."""
+        return cls(
+            handed["endpoint"],
+            ProcessOf(int(handed["pid"])),
+            Path(handed["log"]),
+            float(handed["start_seconds"]),
+            handed["product"],
+            handed["version"],
+        )
+
     def died(self) -> EmulatorDied:
         """The error a test meets once this emulator is gone: which one, how, its log tail."""
+        code = self.process.returncode
+        how = "exited" if code is None else f"exited with code {code}"
         return EmulatorDied(
-            f"{self.name} at {self.endpoint} (pid {self.process.pid}) exited with code "
-            f"{self.process.returncode} during the run; everything applied to it is gone.",
+            f"{self.name} at {self.endpoint} (pid {self.process.pid}) {how} during the run; "
+            "everything applied to it is gone.",
             details=f"last lines of {self.log_path}:\n" + tail(_last_bytes(self.log_path), 15),
             fix="read the emulator log; a kill from outside (OOM killer, a stray `pkill`) shows "
-            "no error there. Other workers' emulators are not affected.",
+            "no error there.",
         )
 
     def stop(self) -> None:

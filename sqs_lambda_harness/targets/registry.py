@@ -127,6 +127,9 @@ class EmulatorSpec:
     host_capabilities: Mapping[str, Capability] = field(default_factory=dict)
     stop_grace: float = 10.0  # SIGTERM to SIGKILL of its whole process group
     default_teardown: str = "discard"  # where the harness started it for the run
+    # "worker": one process per xdist worker (light, and a death stays in one worker); "run":
+    # one process the xdist controller starts for all its workers (heavy emulators).
+    scope: str = "worker"
     unreachable_fix: str = GIVEN_ENDPOINT_FIX
 
     @property

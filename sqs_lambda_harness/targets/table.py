@@ -55,9 +55,9 @@ def markdown() -> str:
     """The docs table, regenerated from the registry."""
     lines = [
         f"<!-- generated from the emulator registry: `{REGENERATE}` -->",
-        "| target | aliases | emulator | version | installed | diverges (strict xfail) "
-        "| unsupported (skipped) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| target | aliases | emulator | version | installed | one process per "
+        "| diverges (strict xfail) | unsupported (skipped) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for spec in registry.specs():
         cells = [
@@ -66,6 +66,7 @@ def markdown() -> str:
             spec.product,
             spec.version or "not installed",
             spec.install.describe(),
+            "run (all xdist workers)" if spec.scope == "run" else "xdist worker",
             _code_list(deviations(spec, "diverges")),
             _code_list(deviations(spec, "unsupported")),
         ]

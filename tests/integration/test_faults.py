@@ -45,6 +45,7 @@ def test_an_emulator_dying_mid_test_errors_that_test_at_once_and_other_workers_c
     child = child_run(
         "emulator-dies",
         *("-n", "2", "--dist", "loadgroup", "-k", "emulator_dies", "--harness-target", target),
+        *("--harness-emulator-scope", "worker"),  # one each: the other worker's lives on
         own_emulator=True,
     )
     endpoint = child.await_marker("dying", timeout=300)
@@ -130,12 +131,17 @@ def test_a_destroy_that_keeps_failing_is_retried_recorded_then_swept(
     assert ledger.entries() == []  # struck off once its resources were gone
 
 
-@pytest.mark.parametrize("target", EMULATORS)
+@pytest.mark.parametrize(
+    ("target", "workers"),
+    [("embedded", ()), ("localstack", ()), ("localstack", ("-n", "2"))],
+    ids=["embedded", "localstack", "localstack-shared-by-2-workers"],
+)
 def test_ctrl_c_during_an_apply_in_discard_mode_leaves_no_process_behind(
-    child_run, target: str
+    child_run, target: str, workers: tuple[str, ...]
 ) -> None:
-    # Its own emulator, so discard by default.
-    child = child_run("pipeline", "--harness-target", target, own_emulator=True)
+    # Its own emulator, so discard by default; with xdist workers, LocalStack is the run's one,
+    # started and stopped by the controller.
+    child = child_run("pipeline", "--harness-target", target, *workers, own_emulator=True)
     child.wait_for_first_resource()
     tree = child.process_tree()
     commands = " ".join(p.command for p in tree)

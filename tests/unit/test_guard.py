@@ -108,3 +108,17 @@ def test_after_a_death_a_test_needing_the_target_errors_before_its_fixtures(
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: the emulator is gone*"])
     assert "MiniStack" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_worker_watches_the_runs_shared_emulator_by_its_pid(emulator: Emulator) -> None:
+    """Another process (the xdist controller) owns the run's emulator: a worker rebuilds it from
+    what it was handed and meets its death through the pid, without reaping it."""
+    shared = Emulator.shared(emulator.handed())
+    assert (shared.endpoint, shared.process.pid) == (emulator.endpoint, emulator.process.pid)
+    guard = EmulatorGuard(shared)
+    guard.check()  # alive: nothing to raise
+    emulator.process.kill()
+    emulator.process.wait()  # the owner reaps it
+    waits.until(lambda: guard.dead, timeout=5, interval=0.05, what="the death noticed")
+    with pytest.raises(EmulatorDied, match=r"\(pid \d+\) exited during the run"):
+        guard.check()

@@ -81,6 +81,19 @@ def test_summary_lists_each_scenario_with_figures_and_writes_json(tmp_path: Path
     assert data["stacks"][0]["teardown"] == "destroy"
 
 
+def test_the_summary_names_one_emulator_for_the_run_or_one_per_worker() -> None:
+    report = RunReport("abc123", "localstack")
+    for worker in ("gw0", "gw1"):
+        report.workers[worker] = WorkerFacts(
+            worker, "http://127.0.0.1:4599", "LocalStack 2026.3.0", None, 5.05
+        )
+    assert report.where() == (
+        "LocalStack 2026.3.0 at http://127.0.0.1:4599 (one for the run), started in 5.05 s"
+    )
+    report.workers["gw1"].endpoint = "http://127.0.0.1:4600"
+    assert report.where().startswith("LocalStack 2026.3.0 x2 (one per worker)")
+
+
 def test_summary_says_stacks_were_discarded_with_the_emulator() -> None:
     report = RunReport("abc123", "embedded", teardown="discard")
     report.stacks.append(

@@ -101,6 +101,7 @@ def test_zero_max_resources_means_no_cap(tmp_path: Path) -> None:
         ({}, {"HARNESS_EMULATOR_TIMEOUT": "0"}, "HARNESS_EMULATOR_TIMEOUT='0' is not a positive"),
         ({}, {"HARNESS_EMULATOR_PORT": "70000"}, "HARNESS_EMULATOR_PORT='70000' is not a TCP"),
         ({}, {"HARNESS_BUILD_MISSING": "maybe"}, "HARNESS_BUILD_MISSING='maybe' is neither"),
+        ({"emulator_scope": "node"}, {}, "--harness-emulator-scope='node' is not an emulator"),
     ],
 )
 def test_a_bad_value_names_where_it_came_from_and_how_to_fix_it(
@@ -115,3 +116,12 @@ def test_settings_cannot_change_after_parsing(tmp_path: Path) -> None:
     settings = load(tmp_path)
     with pytest.raises(AttributeError):
         settings.target = "aws"  # type: ignore[misc]
+
+
+def test_the_emulator_scope_is_the_emulators_own_unless_given(tmp_path: Path) -> None:
+    assert load(tmp_path).emulator_scope is None
+    assert load(tmp_path, environ={"HARNESS_EMULATOR_SCOPE": "worker"}).emulator_scope == "worker"
+    given = load(
+        tmp_path, options={"emulator_scope": "run"}, environ={"HARNESS_EMULATOR_SCOPE": "worker"}
+    )
+    assert given.emulator_scope == "run"

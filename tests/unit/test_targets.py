@@ -1,16 +1,21 @@
 """Target configuration is refused before anything is contacted when it is wrong."""
 
+from pathlib import Path
+
 import pytest
 
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.targets import (
     AWS_RESOURCE_CAP,
     Target,
+    localstack,
     parse_allowlist,
+    registry,
     resolve_target,
     resolve_teardown,
     target_names,
 )
+from sqs_lambda_harness.targets.registry import Launch
 
 
 def test_unknown_target_names_the_valid_ones() -> None:
@@ -71,17 +76,21 @@ def test_emulator_targets_without_an_endpoint_are_started_by_the_harness(name: s
     assert env["AWS_ACCESS_KEY_ID"] == "test"
 
 
-def test_localstack_runs_lambdas_as_a_host_process_and_its_poller_pace_is_declared() -> None:
+def test_localstack_runs_lambdas_as_a_host_process_with_its_poller_back_off_capped(
+    tmp_path: Path,
+) -> None:
     host = resolve_target("localstack")
-    # The host executor runs them; the suite's Lambda scenarios skip until they are steady.
-    running = host.capability("lambda_execution")
-    assert not running.supported and "host executor" in running.reason
+    # The harness's host executor runs them, and one LocalStack serves the whole run.
+    assert host.capability("lambda_execution").supported
+    assert registry.find("localstack").scope == "run"
+    assert registry.find("embedded").scope == "worker"
     assert host.capability("lambda_functions").supported
-    pace = host.capability("mapping_redelivery_pace")
-    assert pace.diverges and "29.58 s" in pace.reason
+    # Its poller's back-off on empty receives is capped (AWS polls without pause).
+    launch = Launch(4566, tmp_path / "env", tmp_path / "data")
+    environment = localstack.environment(launch)
+    assert environment["LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC"] == "1"
     given = resolve_target("localstack", endpoint="http://localhost:4566")
     assert given.capability("lambda_execution").supported
-    assert not given.capability("mapping_redelivery_pace").diverges  # measured as a host only
     assert host.capability("dlq_message_move").supported
 
 
