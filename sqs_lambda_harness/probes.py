@@ -77,6 +77,32 @@ def wait_until(
         time.sleep(min(interval, max(timeout - elapsed, 0.01)))
 
 
+def holds_for(
+    probe: Callable[[], T],
+    holds: Callable[[T], bool],
+    seconds: float,
+    interval: float = 0.25,
+    what: str = "condition",
+) -> tuple[T, int]:
+    """Call `probe` for `seconds`, checking `holds(result)` each time: for a behaviour that is
+    the absence of something (a disabled mapping consumes nothing). Returns (last result, number
+    of samples); the first sample that breaks it raises `ConditionTimeout` (the AWS behaviour
+    did not hold), saying when and what was seen."""
+    started = time.monotonic()
+    samples = 0
+    while True:
+        value = probe()
+        samples += 1
+        elapsed = time.monotonic() - started
+        if not holds(value):
+            raise ConditionTimeout(
+                f"{what}: broken after {elapsed:.1f}s of {seconds:.1f}s; seen: {value!r}"
+            )
+        if elapsed >= seconds:
+            return value, samples
+        time.sleep(min(interval, max(seconds - elapsed, 0.01)))
+
+
 def send(sqs: Any, queue_url: str, body: str, **kwargs: Any) -> tuple[str, float]:
     """SendMessage; returns (message id, seconds)."""
     started = time.monotonic()

@@ -117,6 +117,61 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "the DLQ scenarios' stacks (stacks/queues, restrict_dlq_sources = true) apply and "
         "destroy aws_sqs_queue_redrive_allow_policy through the provider, which waits for it",
     ),
+    CatalogueEntry(
+        "mapping_batching_window",
+        "a mapping with MaximumBatchingWindowInSeconds gathers records for the window before "
+        "it invokes: at low traffic a lone message is not invoked before the window (and may "
+        "wait up to 20 s)",
+        "tests/e2e/test_mapping_batching.py::test_a_lone_message_is_not_invoked_before_the_"
+        "batching_window times the handler's start from the send of one message (5 s window)",
+    ),
+    CatalogueEntry(
+        "mapping_large_batches",
+        "with BatchSize above 10 and a batching window a backlog is handed to the function in "
+        "batches larger than the 10 one ReceiveMessage returns",
+        "tests/e2e/test_mapping_batching.py::test_a_backlog_arrives_in_batches_larger_than_ten "
+        "enables a mapping (BatchSize 100, 2 s window) over 50 waiting messages and counts "
+        "the records per invocation",
+    ),
+    CatalogueEntry(
+        "mapping_maximum_concurrency",
+        "ScalingConfig.MaximumConcurrency caps a mapping's concurrent invocations, and a "
+        "backlog reaches the cap",
+        "tests/e2e/test_mapping_batching.py::test_maximum_concurrency_caps_the_overlapping_"
+        "invocations overlaps the slow handler's own start and end records (cap 2)",
+    ),
+    CatalogueEntry(
+        "mapping_throttle_retry",
+        "the mapping of a throttled function (reserved concurrency 0) receives its messages, "
+        "which return after the visibility timeout with a growing receive count and reach the "
+        "DLQ after maxReceiveCount, with no invocation",
+        "tests/e2e/test_mapping_failures.py::test_a_throttled_function_sends_its_messages_to_"
+        "the_dlq watches the source queue and its DLQ",
+    ),
+    CatalogueEntry(
+        "function_timeout_report",
+        "the REPORT line of an invocation that outlived its timeout says `Status: timeout`",
+        "tests/e2e/test_mapping_failures.py::test_a_timed_out_batch_comes_back_after_the_"
+        "visibility_timeout reads the first batch's REPORT line from the function's log group",
+    ),
+    CatalogueEntry(
+        "fifo_group_concurrency",
+        "a FIFO mapping processes different message groups at the same time, one batch at a "
+        "time per group",
+        "tests/e2e/test_mapping_fifo.py::test_fifo_groups_are_processed_in_parallel_but_each_"
+        "group_serially overlaps the slow handler's start and end records per group and overall",
+    ),
+    CatalogueEntry(
+        "mapping_record_shape",
+        "the SQS record Lambda passes carries every documented field with its type: "
+        "attributes (ApproximateReceiveCount, SentTimestamp, SenderId, "
+        "ApproximateFirstReceiveTimestamp; FIFO adds SequenceNumber, MessageGroupId, "
+        "MessageDeduplicationId), messageAttributes entries {stringValue|binaryValue, "
+        "stringListValues, binaryListValues, dataType}, md5OfBody, eventSource, "
+        "eventSourceARN, awsRegion",
+        "tests/e2e/test_mapping_record.py echoes a standard and a FIFO record into the sink "
+        "and checks each field",
+    ),
 )
 
 # Every capability a test may name in `needs(...)`: one outside the catalogue is a typo,

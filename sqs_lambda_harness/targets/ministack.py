@@ -64,6 +64,40 @@ SPEC = EmulatorSpec(
             "below WARNING never reach the log group (measured: logger.info dropped, "
             "logger.warning kept); AWS's runtime writes them at the function's log level"
         ),
+        "mapping_batching_window": diverges(
+            "MiniStack's poller ignores MaximumBatchingWindowInSeconds: it hands a message to the "
+            "function on its next pass (measured 2026-11-29: a lone message on a mapping with a "
+            "5 s window invoked 0.31 s after it was sent; AWS gathers for the window)"
+        ),
+        "mapping_large_batches": diverges(
+            "MiniStack receives at most 10 messages per batch whatever BatchSize says (its ESM "
+            "receive caps MaxNumberOfMessages at 10; measured: a backlog of 50 with BatchSize 100 "
+            "and a 2 s window arrived in 5 batches of 10); AWS gathers up to BatchSize"
+        ),
+        "mapping_record_shape": diverges(
+            "MiniStack's SQS records carry each message attribute as {dataType, stringValue} or "
+            "{dataType, binaryValue} only, without the stringListValues [] and binaryListValues "
+            "[] AWS's records hold (measured on a standard and a FIFO record; every other "
+            "documented field is there with its type; SenderId is the account id)"
+        ),
+        "mapping_throttle_retry": diverges(
+            "MiniStack's SQS poller never receives for a function with reserved concurrency 0 "
+            "(a mapping may run min(MaximumConcurrency or 5, reserved concurrency) batches at "
+            "once, here 0): the message stays visible with receive count 0 and never reaches "
+            "the DLQ (measured: visible 1, in flight 0 after 15 s); AWS receives it, the "
+            "throttled batch returns after the visibility timeout and counts as a receive"
+        ),
+        "function_timeout_report": diverges(
+            "MiniStack's REPORT line of a timed-out invocation has no `Status: timeout` "
+            "(measured for a 1 s timeout: 'REPORT RequestId: ... Duration: 1887 ms Billed "
+            "Duration: 1887 ms Memory Size: 128 MB Max Memory Used: 62 MB'); the batch itself "
+            "fails and returns after the visibility timeout as on AWS"
+        ),
+        "fifo_group_concurrency": diverges(
+            "MiniStack runs one batch at a time per FIFO mapping (its poller allows a FIFO "
+            "queue's mapping 1 batch in flight): three groups with a 1 s handler and batch size "
+            "1 never overlapped (peak 1); AWS processes the groups in parallel"
+        ),
     },
     unreachable_fix="check that the emulator at HARNESS_ENDPOINT_URL is running, or unset it.",
 )

@@ -123,3 +123,177 @@ def pipeline(stack, aws) -> Callable[..., Pipeline]:
 @pytest.fixture
 def tolerances(harness_target: Target):
     return harness_target.tolerances
+
+
+# The mapping scenarios (tests/e2e/test_mapping_*.py): one application of stacks/mappings per
+# group, a queue and mapping per scenario on a few consumer functions (the provider creates
+# functions one at a time), every consumer writing to one sink (each row names its source
+# queue). A queue's visibility timeout is 6 x its function's timeout (+ window), the AWS minimum
+# the trigger module enforces, so a function that fails on purpose gets the shortest timeout.
+FILTER_PATTERN = '{"body": {"kind": ["match"]}}'
+MAPPINGS = {
+    "window": {"maximum_batching_window_in_seconds": 5},
+    "batch10": {},
+    "batch100": {"batch_size": 100, "maximum_batching_window_in_seconds": 2, "enabled": False},
+    "concurrency": {"batch_size": 1, "maximum_concurrency": 2},
+    "filter": {"filter_patterns": [FILTER_PATTERN]},
+    "disabled": {"enabled": False},
+    "record": {},
+    "record-fifo": {"fifo": True},
+}
+FUNCTIONS = {"consumer": {"timeout": 3}}
+shares_mappings = pytest.mark.xdist_group("mappings")
+# Failures and FIFO: the throttled mapping's DLQ is a second provider wait (~30 s) after the
+# queues exist, so these are an application (and a worker) of their own.
+RETRY_FUNCTIONS = {
+    "throttled": {"timeout": 1, "reserved_concurrent_executions": 0},
+    "short": {"timeout": 1},
+    "consumer": {"timeout": 3},
+}
+RETRY_MAPPINGS = {
+    "throttled": {"function": "throttled", "create_dlq": True, "max_receive_count": 2},
+    "timeout": {"function": "short", "enabled": False},
+    "fifo-partial": {"fifo": True, "function": "short", "enabled": False},
+    "fifo-groups": {"fifo": True, "batch_size": 1},
+}
+shares_retry_mappings = pytest.mark.xdist_group("mapping-retries")
+
+
+@dataclass
+class SourceSink:
+    """The rows of one source queue in a sink shared by several mappings."""
+
+    shared: probes.Sink
+    source: str
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return [e for e in self.shared.entries if e.get("source") == self.source]
+
+    def collect(
+        self, until: Callable[[list[dict[str, Any]]], bool], timeout: float, what: str = "sink"
+    ) -> list[dict[str, Any]]:
+        self.shared.collect(lambda _: until(self.entries), timeout, what=what)
+        return self.entries
+
+    def ids(self, outcome: str | None = None) -> list[str]:
+        return [e["id"] for e in self.entries if outcome is None or e.get("outcome") == outcome]
+
+    def refresh(self) -> list[dict[str, Any]]:
+        """Whatever the sink holds now (one drain pass)."""
+        return self.collect(lambda _: True, timeout=1)
+
+
+@dataclass
+class Mapping:
+    """One mapping of stacks/mappings, applied: its queue, function, mapping and sink rows."""
+
+    name: str
+    outputs: dict[str, Any]
+    sqs: Any
+    lambda_client: Any
+    logs: Any
+    sink: SourceSink
+
+    def __getitem__(self, key: str) -> Any:
+        return self.outputs[key]
+
+    @property
+    def visibility(self) -> int:
+        return int(self.outputs["visibility_timeout_seconds"])
+
+    def send(self, bodies: list[str], **per_message: Any) -> float:
+        """SendMessageBatch in tens (FIFO: group and deduplication id from `per_message`
+        callables of the index); returns the time the first send began."""
+        sent_at = time.time()
+        for start in range(0, len(bodies), 10):
+            entries = []
+            for offset, text in enumerate(bodies[start : start + 10]):
+                entry: dict[str, Any] = {"Id": str(offset), "MessageBody": text}
+                for key, make in per_message.items():
+                    entry[key] = make(start + offset)
+                entries.append(entry)
+            response = self.sqs.send_message_batch(QueueUrl=self["queue_url"], Entries=entries)
+            assert not response.get("Failed"), response["Failed"]
+        return sent_at
+
+    def state(self) -> str:
+        return probes.mapping_state(self.lambda_client, self["mapping_uuid"]).state
+
+    def enable(self, timeout: float = 60) -> float:
+        """Enable a mapping applied with enabled = false; returns when Lambda reports it
+        Enabled (seconds waited)."""
+        self.lambda_client.update_event_source_mapping(UUID=self["mapping_uuid"], Enabled=True)
+        _, seconds = probes.wait_until(
+            self.state,
+            lambda state: state == "Enabled",
+            timeout=timeout,
+            interval=0.5,
+            what=f"mapping {self.name} enabled",
+        )
+        return seconds
+
+    def queue_counts(self) -> probes.Counts:
+        return probes.counts(self.sqs, self["queue_url"])
+
+
+_SHARED_SINKS: dict[str, probes.Sink] = {}
+
+
+def _mapping_factory(applied: AppliedStack, aws: Callable[[str], Any]) -> Callable[[str], Mapping]:
+    url = applied["sink_queue_url"]
+    shared = _SHARED_SINKS.setdefault(url, probes.Sink(aws("sqs"), url))
+
+    def of(name: str) -> Mapping:
+        outputs = applied["mappings"][name]
+        return Mapping(
+            name,
+            outputs,
+            aws("sqs"),
+            aws("lambda"),
+            aws("logs"),
+            SourceSink(shared, outputs["queue_name"]),
+        )
+
+    return of
+
+
+@pytest.fixture
+def mapping_of(shared_stack, aws) -> Callable[[str], Mapping]:
+    """`mapping_of("window")` -> that scenario's mapping in the shared stacks/mappings."""
+    applied = shared_stack(
+        "stacks/mappings", {"mappings": MAPPINGS, "functions": FUNCTIONS}, label="mappings"
+    )
+    return _mapping_factory(applied, aws)
+
+
+@pytest.fixture
+def retry_mapping_of(shared_stack, aws) -> Callable[[str], Mapping]:
+    """`retry_mapping_of("throttled")` -> a mapping of the failure and FIFO application."""
+    applied = shared_stack(
+        "stacks/mappings",
+        {"mappings": RETRY_MAPPINGS, "functions": RETRY_FUNCTIONS},
+        label="mapping-retries",
+    )
+    return _mapping_factory(applied, aws)
+
+
+def overlaps(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals (start, end) open at one instant; one ending as another starts do not
+    overlap."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    peak = current = 0
+    for _, step in events:  # at equal times -1 sorts before +1
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def invocations(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Sink rows by invocation (request id), each in batch order."""
+    by_request: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_request.setdefault(entry["request_id"], []).append(entry)
+    return {
+        rid: sorted(rows, key=lambda e: e.get("position", 0)) for rid, rows in by_request.items()
+    }

@@ -62,6 +62,18 @@ RULES = [
         "memory_size must be an integer between 128 and 10240 MB",
     ),
     (
+        "reserved-concurrency-minus-2",
+        {"reserved_concurrent_executions": -2},
+        VARIABLE,
+        "reserved_concurrent_executions must be -1 (unreserved) or an integer of at least 0",
+    ),
+    (
+        "reserved-concurrency-fraction",
+        {"reserved_concurrent_executions": 1.5},
+        VARIABLE,
+        "(Lambda ReservedConcurrentExecutions: minimum 0; 0 throttles every invocation)",
+    ),
+    (
         "runtime-nodejs20",
         {"runtime": "nodejs20.x"},
         VARIABLE,
@@ -173,6 +185,9 @@ EDGES = [
     ("timeout-900", {"timeout": 900}),
     ("memory-128", {"memory_size": 128}),
     ("memory-10240", {"memory_size": 10240}),
+    ("reserved-concurrency-unreserved", {"reserved_concurrent_executions": -1}),
+    ("reserved-concurrency-0", {"reserved_concurrent_executions": 0}),
+    ("reserved-concurrency-900", {"reserved_concurrent_executions": 900}),
     ("runtime-python3.9", {"runtime": "python3.9"}),
     ("runtime-python3.13", {"runtime": "python3.13"}),
     ("env-vars", {"environment_variables": {"QUEUE_URL": "http://q", "TZ_NAME": "UTC"}}),

@@ -66,7 +66,7 @@ resource "aws_iam_role_policy" "this" {
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:An SQS-triggered function is invoked synchronously; a function DLQ applies only to asynchronous invocations. Failed messages go to the source queue's redrive DLQ (sqs-queue module).
   #checkov:skip=CKV_AWS_117:The functions call only AWS service APIs (SQS, CloudWatch Logs); a VPC would need NAT or interface endpoints and protects no private resource here. A caller that needs one can wrap this module.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is an account-capacity decision; SQS consumers are capped per mapping with maximum_concurrency (sqs-lambda-trigger), and the harness measures unthrottled scaling.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is the caller's account-capacity decision (reserved_concurrent_executions, default -1 = unreserved); SQS consumers are capped per mapping with maximum_concurrency (sqs-lambda-trigger), and the harness measures unthrottled scaling.
   #checkov:skip=CKV_AWS_272:Packages are built at plan time from sources in this repository (archive_file) or given as zip_path; code signing needs an AWS Signer profile, which emulators and disposable test accounts do not have.
   #checkov:skip=CKV_AWS_173:Environment variables carry only queue URLs and flags, never secrets (the module does not take any); Lambda encrypts them at rest with its AWS-managed key.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is outside what this module provides; the harness observes behaviour through SQS and invocation results, and tracing would need extra role permissions that emulators do not honour.
@@ -79,7 +79,9 @@ resource "aws_lambda_function" "this" {
   timeout          = var.timeout
   filename         = local.package_path
   source_code_hash = local.package_hash
-  tags             = var.tags
+  # -1: unreserved (the provider removes any reservation); 0: every invocation throttled.
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  tags                           = var.tags
 
   dynamic "environment" {
     for_each = length(var.environment_variables) > 0 ? [1] : []

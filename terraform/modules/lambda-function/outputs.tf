@@ -27,3 +27,8 @@ output "timeout" {
   description = "Function timeout in seconds, for the trigger's visibility-timeout rules (pass the whole module to sqs-lambda-trigger's function input)."
   value       = aws_lambda_function.this.timeout
 }
+
+output "reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function (-1: unreserved; 0: every invocation throttled)."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
+}

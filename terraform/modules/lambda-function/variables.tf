@@ -91,6 +91,18 @@ variable "timeout" {
   }
 }
 
+variable "reserved_concurrent_executions" {
+  type        = number
+  nullable    = false
+  default     = -1
+  description = "Reserved concurrency (ReservedConcurrentExecutions): -1 leaves the function unreserved (it shares the account's unreserved pool); 0 throttles every invocation; n > 0 reserves n concurrent executions and caps the function at n. Lambda refuses a reservation that would leave less than 100 of the account's concurrency quota (1,000 by default, raisable) unreserved; that depends on the account, so only Lambda checks it."
+
+  validation {
+    condition     = var.reserved_concurrent_executions == floor(var.reserved_concurrent_executions) && var.reserved_concurrent_executions >= -1
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or an integer of at least 0 (Lambda ReservedConcurrentExecutions: minimum 0; 0 throttles every invocation); got ${var.reserved_concurrent_executions}."
+  }
+}
+
 variable "environment_variables" {
   type        = map(string)
   nullable    = false
