@@ -241,3 +241,32 @@ def test_the_readme_shows_the_matrix_between_its_markers(tmp_path: Path) -> None
     readme.write_text("no markers here\n")
     assert script.main(readme, matrix) == 1
     assert readme.read_text() == "no markers here\n"
+
+
+def test_unbounded_figures_stay_out_except_those_compared_across_targets() -> None:
+    delivery = "tests/e2e/test_delivery.py::test_delivery"
+    report = {
+        "version": 1,
+        "run_id": "abc123",
+        "target": "embedded",
+        "scenarios": [
+            {
+                "nodeid": delivery,
+                "title": "Delivery through the mapping",
+                "outcome": "passed",
+                "measurements": [
+                    {"name": "messages", "value": 20, "unit": "", "low": None, "high": None},
+                    {
+                        "name": "latency median",
+                        "value": 1.5,
+                        "unit": "s",
+                        "low": None,
+                        "high": None,
+                    },
+                ],
+            }
+        ],
+    }
+    matrix = fidelity.build([report])
+    assert row(matrix, delivery).figures == ["latency median"]
+    assert row(matrix, delivery).cells["embedded"].text() == "passed 1.50 s"
