@@ -24,8 +24,9 @@ WORKERS ?= 8
 # The behaviour suite waits far more than it computes (provider waits, long polls, visibility
 # timeouts), so it gets one worker per unit of work: each pipeline scenario, the three-function
 # demonstration, the queue-only scenarios (one group sharing one application: --dist loadgroup),
-# the queue-only scenarios with a DLQ (a second group) and the DLQ move-back.
-E2E_WORKERS ?= 11
+# the queue-only scenarios with a DLQ (a second group), the DLQ move-back, and the mapping
+# scenarios (two groups: stacks/mappings applied as `mappings` and `mapping-retries`).
+E2E_WORKERS ?= 13
 # How the suite's stacks end: discard (default where the harness starts the emulator: it is
 # thrown away with them) or destroy (through the provider; always so on aws and given endpoints).
 TEARDOWN ?=
@@ -37,7 +38,7 @@ COMPOSE_SERVICE ?= localstack
 LOCALSTACK_RUN ?= auto
 
 .PHONY: help venv bootstrap emulators lint fmt docs checkov test-unit test-repo test-terraform \
-        test-integration test-local test-localstack test-compose fidelity test-browser test test-aws \
+        test-integration test-iam test-local test-localstack test-compose fidelity test-browser test test-aws \
         sweep bench clean
 
 help: ## list the targets
@@ -86,6 +87,9 @@ test-integration: bootstrap ## harness lifecycle and faults, another team's repo
 	$(HARNESS) install
 	$(PYTEST) tests/integration tests/examples -q -n $(WORKERS) --dist loadgroup --junitxml=$(REPORTS)/integration-junit.xml
 
+test-iam: bootstrap ## the CI role's policy proven enough and needed, as that role, on MiniStack enforcing IAM (tests/iam)
+	$(PYTEST) tests/iam -q --junitxml=$(REPORTS)/iam-junit.xml
+
 # The behaviour suite, the one way every target below runs it: $(call suite,TARGET,NAME) writes
 # $(REPORTS)/NAME-junit.xml, NAME-report.json and NAME-report.html. An endpoint left in the
 # environment is used as given (compose sets one); the host-process runs unset it.
@@ -114,11 +118,12 @@ endif
 # The suite through docker compose on an engine of our own: scripts/docker-engine.sh starts dockerd
 # (root; no bridge, host networking only, private socket), compose-run builds MiniStack's image
 # here (never pulled) and runs `make test-local` at its endpoint; all removed on every exit path.
-test-compose: bootstrap ## the suite on MiniStack in docker compose, engine and image built here (root)
+test-compose: bootstrap ## the suite on MiniStack in docker compose, engine and image built here (root; part of make test)
 	scripts/docker-engine.sh run -- scripts/compose-run.sh --build ministack -- \
 	  $(MAKE) --no-print-directory test-local
 
-# `make test` runs the suite on LocalStack too, as a host process.
+# `make test` runs the whole suite on LocalStack too, as a host process (one for the run, its
+# functions on the harness's host executor).
 test-localstack: bootstrap ## the suite on LocalStack as a host process (part of make test)
 	$(HARNESS) install localstack
 	env -u HARNESS_ENDPOINT_URL $(call suite,localstack,localstack)
@@ -150,7 +155,7 @@ fidelity: bootstrap ## the suite on every emulator the harness runs; the fidelit
 test-browser: venv ## the HTML run report in headless Chromium, checked and screenshotted (reports/*.png)
 	HARNESS_REPORTS_DIR=$(REPORTS) $(PYTEST) tests/browser -q --junitxml=$(REPORTS)/browser-junit.xml
 
-test: lint test-unit test-repo checkov test-terraform test-integration test-local test-browser test-localstack ## everything CI checks
+test: lint test-unit test-repo checkov test-terraform test-iam test-integration test-local test-browser test-localstack test-compose ## everything CI checks
 
 test-aws: ## the suite against an allow-listed AWS account (needs HARNESS_AWS_ACCOUNT_ALLOWLIST, AWS_REGION)
 	$(MAKE) test-local TARGET=aws

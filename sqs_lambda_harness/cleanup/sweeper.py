@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sqs_lambda_harness.cleanup.tags import (
     MANAGED_BY,
     NAME_ROOT,
@@ -84,6 +86,30 @@ def _age_seconds(started_at: str, now: datetime) -> float:
     return (now - started).total_seconds()
 
 
+# What AWS answers for a resource that is gone (per service).
+VANISHED = {
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+}
+
+
+def _tags(read: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """A listed resource's tags; none if it went between the listing and this read (a destroy
+    or another sweep finished it), so it is not taken for a leftover."""
+    try:
+        return read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in VANISHED:
+            return {}
+        raise
+
+
+def _pairs(tags: list[dict[str, str]]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags}
+
+
 def _leftover(kind: str, name: str, tags: dict[str, str], delete: Callable[[], None]) -> Leftover:
     return Leftover(kind, name, tags.get(TAG_RUN_ID, ""), tags.get(TAG_STARTED_AT, ""), delete)
 
@@ -104,7 +130,9 @@ def _lambda_functions(target: Target) -> Iterator[Leftover]:
             name = function["FunctionName"]
             if not name.startswith(PREFIX):
                 continue
-            tags = client.list_tags(Resource=function["FunctionArn"]).get("Tags", {})
+            tags = _tags(
+                lambda a=function["FunctionArn"]: client.list_tags(Resource=a).get("Tags", {})
+            )
             if _is_ours(tags):
                 yield _leftover(
                     "lambda function", name, tags, lambda n=name: _delete_function(client, n)
@@ -126,7 +154,7 @@ def _log_groups(target: Target) -> Iterator[Leftover]:
     for page in paginator.paginate(logGroupNamePrefix=f"/aws/lambda/{PREFIX}"):
         for group in page.get("logGroups", []):
             name = group["logGroupName"]
-            tags = client.list_tags_log_group(logGroupName=name).get("tags", {})
+            tags = _tags(lambda n=name: client.list_tags_log_group(logGroupName=n).get("tags", {}))
             if _is_ours(tags):
                 yield _leftover(
                     "log group", name, tags, lambda n=name: client.delete_log_group(logGroupName=n)
@@ -140,7 +168,7 @@ def _roles(target: Target) -> Iterator[Leftover]:
             name = role["RoleName"]
             if not name.startswith(PREFIX):
                 continue
-            tags = {t["Key"]: t["Value"] for t in client.list_role_tags(RoleName=name)["Tags"]}
+            tags = _tags(lambda n=name: _pairs(client.list_role_tags(RoleName=n)["Tags"]))
             if _is_ours(tags):
                 yield _leftover("iam role", name, tags, lambda n=name: _delete_role(client, n))
 
@@ -161,7 +189,7 @@ def _policies(target: Target) -> Iterator[Leftover]:
             if not policy["PolicyName"].startswith(PREFIX):
                 continue
             arn = policy["Arn"]
-            tags = {t["Key"]: t["Value"] for t in client.list_policy_tags(PolicyArn=arn)["Tags"]}
+            tags = _tags(lambda a=arn: _pairs(client.list_policy_tags(PolicyArn=a)["Tags"]))
             if _is_ours(tags):
                 yield _leftover(
                     "iam policy",
@@ -184,7 +212,7 @@ def _queues(target: Target) -> Iterator[Leftover]:
     client = target.client("sqs")
     for page in client.get_paginator("list_queues").paginate(QueueNamePrefix=PREFIX):
         for url in page.get("QueueUrls", []):
-            tags = client.list_queue_tags(QueueUrl=url).get("Tags", {})
+            tags = _tags(lambda u=url: client.list_queue_tags(QueueUrl=u).get("Tags", {}))
             if _is_ours(tags):
                 name = url.rsplit("/", 1)[-1]
                 yield _leftover(

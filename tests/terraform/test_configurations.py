@@ -21,7 +21,7 @@ CONFIGURATIONS = sorted(
 
 def test_configurations_are_found():
     names = {path.split("/")[-1] for path in CONFIGURATIONS}
-    assert {"sqs-queue", "lambda-function", "sqs-lambda-trigger"} <= names
+    assert {"sqs-queue", "lambda-function", "sqs-lambda-trigger", "ci-role"} <= names
     assert {"queue", "pipeline", "poller", "orders-pipeline"} <= names
 
 

@@ -22,7 +22,13 @@ MODULES = [d for d in TARGETS if d.parent.name == "modules"]
 
 def test_every_module_and_example_is_documented():
     names = {d.name for d in TARGETS}
-    assert {"sqs-queue", "lambda-function", "sqs-lambda-trigger", "orders-pipeline"} <= names
+    assert {
+        "sqs-queue",
+        "lambda-function",
+        "sqs-lambda-trigger",
+        "ci-role",
+        "orders-pipeline",
+    } <= names
 
 
 @pytest.mark.parametrize("directory", TARGETS, ids=[d.name for d in TARGETS])
