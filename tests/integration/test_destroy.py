@@ -34,6 +34,25 @@ INPUTS = {
             },
         }
     },
+    # Every kind of mapping the behaviour suite uses: a DLQ with its own redrive policy, a
+    # function with reserved concurrency, FIFO, a filter, a window and a concurrency cap.
+    "stacks/mappings": {
+        "mappings": {
+            "plain": {},
+            "ordered": {"fifo": True, "enabled": False},
+            "retry": {"function": "throttled", "create_dlq": True, "max_receive_count": 2},
+            "shaped": {
+                "filter_patterns": ['{"body": {"kind": ["match"]}}'],
+                "batch_size": 100,
+                "maximum_batching_window_in_seconds": 2,
+                "maximum_concurrency": 2,
+            },
+        },
+        "functions": {
+            "consumer": {},
+            "throttled": {"timeout": 1, "reserved_concurrent_executions": 0},
+        },
+    },
 }
 APPLIED_ATTRIBUTES = {  # what SQS reports for those settings after the apply
     "big": {"MaximumMessageSize": "1048576"},
