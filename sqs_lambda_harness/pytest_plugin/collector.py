@@ -15,6 +15,7 @@ from sqs_lambda_harness.reporting.evidence import EVIDENCE_KEY, evidence_from_pr
 from sqs_lambda_harness.reporting.html import write_html
 from sqs_lambda_harness.reporting.report import RunReport, ScenarioResult, WorkerFacts
 from sqs_lambda_harness.terraform.stacks import StackRecord
+from sqs_lambda_harness.usage import Usage
 
 if TYPE_CHECKING:
     from sqs_lambda_harness.pytest_plugin.session import HarnessSession
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 TITLE_KEY = "harness_title"  # user property: the scenario's title in the summary
 STACKS_KEY = "harness_stacks"
 LEFTOVERS_KEY = "harness_leftovers"
+USAGE_KEY = "harness_usage"
 FACT_KEYS = ("harness_environment", "harness_worker")
 
 
@@ -62,14 +64,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     history, leftovers = harness.finish_stacks()
     if leftovers and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    usage = harness.target.meter.snapshot() if harness.target else Usage()
     if harness.worker:
         if harness.active:
             output = session.config.workeroutput  # type: ignore[attr-defined]
             output[STACKS_KEY] = json.dumps([record.to_json() for record in history])
             output[LEFTOVERS_KEY] = json.dumps(leftovers)
-    elif history or leftovers:
+            output[USAGE_KEY] = json.dumps(usage.to_json())
+    elif history or leftovers or usage.requests:
         harness.run_report().stacks += history
         harness.run_report().leftovers += leftovers
+        harness.run_report().usage.add(usage)
 
 
 def worker_of(report: pytest.TestReport) -> str:
@@ -123,6 +128,7 @@ class Summary:
             StackRecord(**record) for record in json.loads(output.get(STACKS_KEY, "[]"))
         ]
         run_report.leftovers += json.loads(output.get(LEFTOVERS_KEY, "[]"))
+        run_report.usage.add(Usage.from_json(json.loads(output.get(USAGE_KEY, "{}"))))
         for key in FACT_KEYS:
             facts = json.loads(output.get(key, "{}"))
             if facts:

@@ -121,6 +121,7 @@ class HarnessSession:
                 target.name,
                 started_at=self.started_epoch,
                 teardown=self.teardown,
+                region=target.region,
             )
         return self.report
 

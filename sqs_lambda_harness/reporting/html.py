@@ -8,7 +8,7 @@ Everything drawn is also written as text: bar tooltips (SVG <title>), tables and
 the page reads the same without a pointer, in a screenshot, or to a screen reader.
 
 This module assembles the page; each section is drawn by its own module (`html_facts`,
-`html_timeline`, `html_behaviours`, `html_matrix`), styled by `report.css`, inlined.
+`html_timeline`, `html_behaviours`, `html_matrix`, `html_usage`), styled by `report.css`, inlined.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqs_lambda_harness.reporting import html_behaviours, html_facts, html_matrix, html_timeline
+from sqs_lambda_harness.reporting import (
+    html_behaviours,
+    html_facts,
+    html_matrix,
+    html_timeline,
+    html_usage,
+)
 from sqs_lambda_harness.reporting.fidelity import Matrix
 from sqs_lambda_harness.reporting.html_parts import esc
 
@@ -36,6 +42,7 @@ def render(report: dict[str, Any], matrix: Matrix | None = None) -> str:
         html_timeline.timeline(report),
         html_behaviours.behaviours(report),
         html_matrix.matrix_table(matrix) if matrix is not None else "",
+        html_usage.usage(report),
         html_facts.stacks(report),
     ]
     return (

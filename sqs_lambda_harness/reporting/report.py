@@ -14,8 +14,10 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from sqs_lambda_harness import prices
 from sqs_lambda_harness.reporting.evidence import Measurement
 from sqs_lambda_harness.terraform.stacks import StackRecord
+from sqs_lambda_harness.usage import Usage
 
 SCHEMA_VERSION = 1
 INHERENT_WAIT = "inherent wait"  # a measurement naming how long a scenario must wait by design
@@ -60,6 +62,8 @@ class RunReport:
     stacks: list[StackRecord] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     teardown: str = "destroy"
+    region: str = "us-east-1"
+    usage: Usage = field(default_factory=Usage)
 
     def add(self, result: ScenarioResult) -> None:
         self.scenarios.append(result)
@@ -195,7 +199,18 @@ class RunReport:
             "stacks": [s.to_json() for s in self.stacks],
             "stack_summary": self.stack_summary(),
             "leftovers": self.leftovers,
+            "usage": self.usage_json(),
+            "cost": self.cost().to_json(),
         }
+
+    def usage_json(self) -> dict[str, Any]:
+        """The run's usage, with the resources its stacks created."""
+        created = sum(s.resources for s in self.stacks if s.apply_ok)
+        return {**self.usage.to_json(), "resources_created": created}
+
+    def cost(self) -> prices.Cost:
+        """On aws what the run cost; on an emulator what the same run would cost on AWS."""
+        return prices.cost(self.usage, self.region)
 
     def _scenario_json(self, s: ScenarioResult) -> dict[str, Any]:
         return {
@@ -250,6 +265,7 @@ class RunReport:
             lines += _scenario_lines(s, width)
         if self.stacks:
             lines.append(self._stacks_line())
+        lines += self._usage_lines()
         lines.append("  leftovers: " + (", ".join(self.leftovers) if self.leftovers else "none"))
         return lines
 
@@ -268,6 +284,35 @@ class RunReport:
             f"  stacks: {summary['applied']} applied, apply median "
             f"{summary['apply_median_seconds']} s; teardown {self.teardown}: " + "; ".join(ended)
         )
+
+    def _usage_lines(self) -> list[str]:
+        """`usage: sqs 812 requests (ReceiveMessage 420, …), …` and its price on AWS."""
+        u, created = self.usage, self.usage_json()["resources_created"]
+        sqs = u.service_requests("sqs")
+        kinds = ", ".join(f"{op} {n}" for op, n in list(sqs.items())[:4])
+        more = f", {len(sqs) - 4} more kinds" if len(sqs) > 4 else ""
+        fifo = f"; {u.fifo_requests} to FIFO queues" if u.fifo_requests else ""
+        retried = sum(u.retries.values())
+        usage = (
+            f"  usage: sqs {sum(sqs.values())} requests"
+            + (f" ({kinds}{more}{fifo})" if sqs else "")
+            + "; "
+            f"lambda {u.lambda_invocations} invocations, {u.lambda_gb_seconds:.2f} GB-s; "
+            f"logs {u.log_bytes / 1024:.1f} KiB ingested; {created} resources created"
+            + (f"; {retried} requests retried" if retried else "")
+            + (f"; logs of {u.logs_unread} stack(s) unread" if u.logs_unread else "")
+        )
+        cost = self.cost()
+        if cost.usd is None:
+            priced = f"  cost: unknown ({cost.note})"
+        else:
+            what = "this run's cost" if self.target == "aws" else "on AWS this run would cost"
+            priced = (
+                f"  cost: {what} {prices.dollars(cost.usd)} in {cost.region} (prices of "
+                f"{cost.as_of}; free tier ignored; not counted: Terraform's, Lambda pollers' "
+                "and functions' own requests)"
+            )
+        return [usage, priced]
 
 
 def _scenario_lines(s: ScenarioResult, width: int) -> list[str]:

@@ -23,6 +23,7 @@ from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.targets import registry
 from sqs_lambda_harness.targets.capabilities import SUPPORTED, Capability
 from sqs_lambda_harness.targets.tolerances import Tolerances
+from sqs_lambda_harness.usage import Meter
 
 # How a run's stacks end: destroyed through the provider, or discarded with the emulator the
 # harness started for the run (everything in it goes when the process stops).
@@ -54,6 +55,8 @@ class Target:
     capabilities: dict[str, Capability] = field(default_factory=dict)
     tolerances: Tolerances = field(default_factory=Tolerances)
     max_resources: int | None = None
+    # What this run's clients request, counted (`usage`); copies of the target share it.
+    meter: Meter = field(default_factory=Meter, compare=False, repr=False)
 
     @property
     def emulated(self) -> bool:
@@ -77,7 +80,8 @@ class Target:
         return env
 
     def client(self, service: str) -> Any:
-        """A boto3 client for this target, with timeouts longer than any 20 s long poll."""
+        """A boto3 client for this target, with timeouts longer than any 20 s long poll; its
+        requests are counted in the run's usage."""
         config = Config(
             region_name=self.region,
             read_timeout=70,
@@ -90,7 +94,7 @@ class Target:
         if self.emulated:
             kwargs["aws_access_key_id"] = EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"]
             kwargs["aws_secret_access_key"] = EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-        return boto3.session.Session().client(service, **kwargs)
+        return self.meter.watch(boto3.session.Session().client(service, **kwargs))
 
 
 def parse_allowlist(raw: str | None) -> tuple[str, ...]:

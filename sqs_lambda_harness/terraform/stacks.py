@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqs_lambda_harness import usage
 from sqs_lambda_harness.cleanup import ledger
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.log import format_seconds, say
@@ -236,11 +237,13 @@ class StackManager:
     def discard(self, applied: AppliedStack) -> None:
         """Drop the state and the working copy; the resources go with the emulator."""
         applied.destroying = True
+        self._count_function_usage(applied)
         self._finish(applied, "discard", time.time(), 0.0, ok=True)
 
     def destroy(self, applied: AppliedStack) -> None:
         """Destroy with retries; what still fails goes to the leftovers ledger, then raises."""
         applied.destroying = True
+        self._count_function_usage(applied)
         started, started_at = time.monotonic(), time.time()
         error: BaseException | None = None
         for attempt in range(1, DESTROY_ATTEMPTS + 1):
@@ -270,6 +273,17 @@ class StackManager:
             raise error
         self._finish(applied, "destroy", started_at, seconds, ok=True)
         say(f"destroyed {applied.prefix} in {format_seconds(seconds)}")
+
+    def _count_function_usage(self, applied: AppliedStack) -> None:
+        """Before its functions go: what they did (invocations, GB-seconds, log bytes), read
+        from their logs into the run's usage. A failure to read is counted, never raised."""
+        if self.lost is not None or not applied.apply_ok:
+            return
+        try:
+            self.target.meter.add(usage.of_functions(self.target.client("logs"), applied.prefix))
+        except Exception as error:  # botocore raises many types; usage must not fail a run
+            self.target.meter.add(usage.Usage(logs_unread=1))
+            say(f"usage of {applied.prefix}: its logs could not be read ({error})")
 
     def _finish(
         self, applied: AppliedStack, teardown: str, started_at: float, seconds: float, ok: bool
