@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.targets import registry
+from sqs_lambda_harness.targets.aws import AWS_TOLERANCES
 from sqs_lambda_harness.targets.capabilities import SUPPORTED, Capability
 from sqs_lambda_harness.targets.tolerances import Tolerances
 from sqs_lambda_harness.usage import Meter
@@ -33,12 +34,6 @@ TEARDOWN_MODES = ("destroy", "discard")
 # plus the DLQ move-back stack where it runs).
 AWS_RESOURCE_CAP = 250
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-AWS_TOLERANCES = Tolerances(
-    long_poll_low=19.0,
-    long_poll_high=23.0,
-    delivery_timeout=120.0,
-    why="a real region: network round trips and Lambda cold starts",
-)
 
 
 def target_names() -> tuple[str, ...]:

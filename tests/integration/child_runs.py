@@ -84,3 +84,36 @@ def test_emulator_dies_elsewhere_and_this_worker_carries_on(stack, aws):
     await_mark("go", timeout=300)  # the other worker's emulator has been killed by now
     probes.send(aws("sqs"), applied["queue_url"], "still here")
     assert probes.receive(aws("sqs"), applied["queue_url"], wait=5).bodies == ["still here"]
+
+
+@pytest.mark.scenario("AWS's clock, rehearsed: a pipeline applied, delivering, destroyed")
+@pytest.mark.skipif(MODE != "aws-clock", reason="mode")
+def test_a_pipeline_lives_its_lifecycle_on_aws_s_clock(stack, aws, harness_target, evidence):
+    """Behind the rehearsal proxy (test_aws_clock.py): the apply outlasts IAM propagation and the
+    mapping's Creating, a message reaches the sink through the mapping, and the teardown
+    (destroy: the endpoint is given) outlasts Deleting; throttles and 5xx on the way."""
+    started = time.monotonic()
+    applied = stack("stacks/pipeline", label="child-clock")
+    applied_after = time.monotonic() - started
+    lambda_client, sqs = aws("lambda"), aws("sqs")
+    state = lambda_client.get_event_source_mapping(UUID=applied["mapping_uuid"])["State"]
+    assert state == "Enabled", "the provider returned before the mapping left Creating"
+    sent = time.monotonic()
+    body = '{"id": "clock-1", "directive": "ok"}'
+    result = probes.invoke(
+        lambda_client, applied["producer_function_name"], {"messages": [{"body": body}]}
+    )
+    assert result.function_error is None, result.payload
+    probes.Sink(sqs, applied["sink_queue_url"]).collect(
+        probes.has_ids(["clock-1"]),
+        timeout=harness_target.tolerances.delivery_timeout,
+        what="the message in the sink, through the mapping",
+    )
+    delivered_after = time.monotonic() - sent
+    evidence.measure("apply", applied_after)
+    evidence.measure("delivered after", delivered_after)
+    evidence.claim(
+        f"stacks/pipeline applied in {applied_after:.1f} s on AWS's clock, its mapping Enabled; "
+        f"a message produced through the producer reached the sink after {delivered_after:.1f} s"
+    )
+    mark("delivered", f"{applied_after:.2f} {delivered_after:.2f}")
