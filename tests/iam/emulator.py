@@ -68,6 +68,9 @@ def enforcing_ministack(directory: Path, timeout: float = 60.0) -> Iterator[Enfo
         "USE_SSL": "1",
         "MINISTACK_SSL_CERT": str(cert),
         "MINISTACK_SSL_KEY": str(key),
+        # The functions MiniStack runs as host processes inherit its environment: they trust
+        # the certificate as the harness's clients do, and call back over TLS.
+        "AWS_CA_BUNDLE": str(cert),
     }
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         env.pop(name, None)

@@ -6,7 +6,8 @@ attached hx- managed policy, a queue, a log group). One run per statement, witho
 statement, proves it necessary: the step it governs fails with an AccessDenied naming one of its
 actions. Each of those runs does only what its statement governs: a queue-only stack for the
 queues, the poller (a queue and a function) for functions, roles and log groups, the pipeline
-only for its mapping, the sweeper alone for the list and sweep statements.
+only for its mapping, the sweeper alone for the list and sweep statements; a queue's messages
+sent, received, hidden and deleted, a function invoked and its logs read, as the scenarios do.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ RUNS = [
         "without-MappingsOfHarnessFunctions", "MappingsOfHarnessFunctions", ["apply pipeline"]
     ),
     ProofRun("without-ReadAndTagMappings", "ReadAndTagMappings", ["apply pipeline"]),
-    ProofRun("whole-policy-sweep", None, ["seed leftovers", "apply poller", "sweep"]),
+    ProofRun(
+        "whole-policy-sweep",
+        None,
+        ["seed leftovers", "apply poller", "use queue", "invoke and read logs", "sweep"],
+    ),
     ProofRun("without-HarnessFunctions", "HarnessFunctions", ["apply poller"]),
     ProofRun("without-HarnessRoles", "HarnessRoles", ["apply poller"]),
     ProofRun(
@@ -38,6 +43,15 @@ RUNS = [
     ),
     ProofRun("without-HarnessLogGroups", "HarnessLogGroups", ["apply poller"]),
     ProofRun("without-HarnessQueues", "HarnessQueues", ["apply queue"]),
+    ProofRun("without-UseHarnessQueues", "UseHarnessQueues", ["apply queue", "use queue"]),
+    ProofRun(
+        "without-InvokeHarnessFunctions",
+        "InvokeHarnessFunctions",
+        ["apply poller", "invoke and read logs"],
+    ),
+    ProofRun(
+        "without-ReadHarnessLogs", "ReadHarnessLogs", ["apply poller", "invoke and read logs"]
+    ),
     ProofRun("without-ListQueues", "ListQueues", SWEEP),
     ProofRun("without-ListFunctionsAndMappings", "ListFunctionsAndMappings", SWEEP),
     ProofRun("without-ListRolesAndPolicies", "ListRolesAndPolicies", SWEEP),

@@ -164,6 +164,32 @@ locals {
       Action   = ["logs:DescribeLogGroups"]
       Resource = ["*"]
     },
+    {
+      # The suite's probes: send, receive, delete and hide messages, and move a DLQ's messages
+      # back (StartMessageMoveTask, on the DLQ). The batch calls are authorized as these.
+      Sid    = "UseHarnessQueues"
+      Effect = "Allow"
+      Action = [
+        "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask",
+      ]
+      Resource = [local.queues]
+    },
+    {
+      # The suite invokes its stacks' functions (the producers, the three-function demo).
+      Sid      = "InvokeHarnessFunctions"
+      Effect   = "Allow"
+      Action   = ["lambda:InvokeFunction"]
+      Resource = [local.functions]
+    },
+    {
+      # The suite reads what its functions logged (REPORT lines, handler records), and the
+      # harness counts a run's usage from them before each teardown.
+      Sid      = "ReadHarnessLogs"
+      Effect   = "Allow"
+      Action   = ["logs:FilterLogEvents"]
+      Resource = [local.log_groups]
+    },
   ]
 
   policy_json = jsonencode({ Version = "2012-10-17", Statement = local.statements })
