@@ -35,10 +35,13 @@ TEARDOWN ?=
 # LOCALSTACK_AUTH_TOKEN). Elsewhere the harness runs the emulator as a host process itself.
 # LOCALSTACK_RUN=compose or host forces one way; auto asks `scripts/compose-run.sh --usable`.
 COMPOSE_SERVICE ?= localstack
+# More pytest arguments for the behaviour suite, e.g. E2E_ARGS='-k "not needs_lambda_execution"'
+# (every scenario carries a needs_<capability> keyword per capability it needs).
+E2E_ARGS ?=
 LOCALSTACK_RUN ?= auto
 
 .PHONY: help venv bootstrap emulators lint fmt docs checkov test-unit test-repo test-terraform \
-        test-integration test-iam test-local test-localstack test-compose fidelity test-browser test test-aws \
+        test-integration test-iam test-nightly test-local test-localstack test-compose fidelity test-browser test test-aws \
         sweep bench clean
 
 help: ## list the targets
@@ -87,13 +90,19 @@ test-integration: bootstrap ## harness lifecycle and faults, another team's repo
 	$(HARNESS) install
 	$(PYTEST) tests/integration tests/examples -q -n $(WORKERS) --dist loadgroup --junitxml=$(REPORTS)/integration-junit.xml
 
+# The nightly workflow's job, read from .github/workflows/nightly.yml and run step by step on
+# MiniStack enforcing IAM standing in for the test account (tests/nightly/test_dry_run.py says
+# what stands in for what). Runs before test-local, whose reports/ it would otherwise replace.
+test-nightly: bootstrap ## dry run of the nightly AWS job, step by step, as its role on MiniStack enforcing IAM
+	$(PYTEST) tests/nightly -q -p no:xdist --junitxml=$(REPORTS)/nightly-junit.xml
+
 test-iam: bootstrap ## the CI role's policy proven enough and needed, as that role, on MiniStack enforcing IAM (tests/iam)
 	$(PYTEST) tests/iam -q --junitxml=$(REPORTS)/iam-junit.xml
 
 # The behaviour suite, the one way every target below runs it: $(call suite,TARGET,NAME) writes
 # $(REPORTS)/NAME-junit.xml, NAME-report.json and NAME-report.html. An endpoint left in the
 # environment is used as given (compose sets one); the host-process runs unset it.
-suite = $(PYTEST) tests/e2e -n $(E2E_WORKERS) --dist loadgroup --harness-target $(1) \
+suite = $(PYTEST) tests/e2e $(E2E_ARGS) -n $(E2E_WORKERS) --dist loadgroup --harness-target $(1) \
 	$(if $(TEARDOWN),--harness-teardown=$(TEARDOWN)) --junitxml=$(REPORTS)/$(2)-junit.xml \
 	--harness-report=$(REPORTS)/$(2)-report.json --harness-html=$(REPORTS)/$(2)-report.html
 
@@ -155,7 +164,7 @@ fidelity: bootstrap ## the suite on every emulator the harness runs; the fidelit
 test-browser: venv ## the HTML run report in headless Chromium, checked and screenshotted (reports/*.png)
 	HARNESS_REPORTS_DIR=$(REPORTS) $(PYTEST) tests/browser -q --junitxml=$(REPORTS)/browser-junit.xml
 
-test: lint test-unit test-repo checkov test-terraform test-iam test-integration test-local test-browser test-localstack test-compose ## everything CI checks
+test: lint test-unit test-repo checkov test-terraform test-iam test-nightly test-integration test-local test-browser test-localstack test-compose ## everything CI checks
 
 test-aws: ## the suite against an allow-listed AWS account (needs HARNESS_AWS_ACCOUNT_ALLOWLIST, AWS_REGION)
 	$(MAKE) test-local TARGET=aws

@@ -35,6 +35,7 @@ SOURCES = (
         "--harness-aws-account-allowlist",
         "HARNESS_AWS_ACCOUNT_ALLOWLIST",
     ),
+    Source("aws_stand_in", "--harness-aws-stand-in", "HARNESS_AWS_STAND_IN"),
     Source("max_resources", "--harness-max-resources", "HARNESS_MAX_RESOURCES"),
     Source("teardown", "--harness-teardown", "HARNESS_TEARDOWN"),
     Source("terraform_root", "--harness-terraform-root", ini="harness_terraform_root"),
@@ -101,6 +102,7 @@ class Settings:
     endpoint_url: str | None = None
     aws_region: str | None = None
     aws_account_allowlist: str | None = None
+    aws_stand_in: str | None = None  # an emulator answering for AWS at the endpoint (dry runs)
     max_resources: int | None = None  # None: the target's own cap (aws: 250), else none
     teardown: str | None = None  # None: the target's default
     report: Path | None = None
@@ -140,6 +142,7 @@ class Settings:
             endpoint_url=text("endpoint_url"),
             aws_region=text("aws_region"),
             aws_account_allowlist=text("aws_account_allowlist"),
+            aws_stand_in=text("aws_stand_in"),
             max_resources=_max_resources(given("max_resources")),
             teardown=text("teardown"),
             terraform_root=(root / (text("terraform_root") or DEFAULT_TERRAFORM_ROOT)).resolve(),

@@ -28,6 +28,7 @@ def uses_harness(item: pytest.Item) -> bool:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k deselects by the keywords added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(uses_harness(item) for item in items):
         return  # an unrelated suite: the harness stays out of it
@@ -40,6 +41,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker in item.iter_markers("needs"):
             for name in marker.args:
                 _mark_for_capability(item, name, target)
+                # `-k "not needs_lambda_execution"` selects by what a scenario needs
+                item.extra_keyword_matches.add(f"needs_{name}")
 
 
 def _mark_for_capability(item: pytest.Item, name: str, target: Target) -> None:

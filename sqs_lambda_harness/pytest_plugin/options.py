@@ -27,6 +27,11 @@ HELP = {  # setting -> (metavar, help); the help gets the option's variable or i
     ),
     "aws_region": ("REGION", "region for the target"),
     "aws_account_allowlist": ("IDS", "comma-separated account ids the aws target may touch"),
+    "aws_stand_in": (
+        "EMULATOR",
+        "the emulator answering for AWS at the endpoint, whose declared capabilities then apply "
+        "(the nightly job's dry run; never without an endpoint)",
+    ),
     "max_resources": ("N", "cap on resources one run may create (aws default 250)"),
     "teardown": (
         "MODE",

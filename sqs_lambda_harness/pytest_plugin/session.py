@@ -80,6 +80,7 @@ class HarnessSession:
                 endpoint=settings.endpoint_url,
                 region=settings.aws_region,
                 allowlist=settings.aws_account_allowlist,
+                stand_in=settings.aws_stand_in,
                 max_resources=settings.max_resources,
             )
             self.teardown = resolve_teardown(settings.teardown, target)

@@ -111,8 +111,13 @@ def resolve_target(
     region: str | None = None,
     allowlist: str | None = None,
     max_resources: int | None = None,
+    stand_in: str | None = None,
 ) -> Target:
-    """Validate the user's choice of target without contacting it (see `verify_target`)."""
+    """Validate the user's choice of target without contacting it (see `verify_target`).
+
+    `stand_in` names the emulator answering for AWS at `endpoint` (the nightly job's dry run):
+    the aws code path (allow-list, resource cap, destroy), that emulator's declared
+    capabilities. Never without an endpoint: AWS itself is never stood in for."""
     name = (name or "embedded").lower()
     spec = registry.find(name)
     if spec is None and name != "aws":
@@ -149,8 +154,14 @@ def resolve_target(
             region=region,
             endpoint=endpoint,
             account_allowlist=ids,
+            capabilities=_stand_in_capabilities(stand_in, endpoint),
             tolerances=AWS_TOLERANCES,
             max_resources=max_resources or AWS_RESOURCE_CAP,
+        )
+    if stand_in:
+        raise HarnessError(
+            f"A stand-in ({stand_in}) answers only for the aws target, not for {name}.",
+            fix="unset HARNESS_AWS_STAND_IN (or --harness-aws-stand-in), or choose the aws target.",
         )
     # An endpoint stays None until the harness starts the target's emulator.
     return Target(
@@ -161,6 +172,27 @@ def resolve_target(
         tolerances=spec.tolerances,
         max_resources=max_resources,
     )
+
+
+def _stand_in_capabilities(stand_in: str | None, endpoint: str | None) -> dict[str, Capability]:
+    """The capabilities of the emulator standing in for AWS at `endpoint` ({} for AWS)."""
+    if not stand_in:
+        return {}
+    spec = registry.find(stand_in)
+    if spec is None:
+        raise HarnessError(
+            f"Unknown stand-in {stand_in!r} for the aws target.",
+            fix=f"name an emulator of the registry ({', '.join(registry.names())}) with "
+            "HARNESS_AWS_STAND_IN, or unset it.",
+        )
+    if not endpoint:
+        raise HarnessError(
+            f"Refusing a stand-in ({stand_in}) without an endpoint: it would declare AWS itself "
+            "to diverge as that emulator does.",
+            fix="give the stand-in's endpoint with HARNESS_ENDPOINT_URL (or "
+            "--harness-endpoint-url), or unset HARNESS_AWS_STAND_IN.",
+        )
+    return spec.capabilities_for(started_by_harness=False)
 
 
 def resolve_teardown(requested: str | None, target: Target) -> str:

@@ -158,3 +158,29 @@ def test_unknown_teardown_mode_names_the_choices() -> None:
     with pytest.raises(HarnessError, match="Unknown teardown mode 'keep'") as caught:
         resolve_teardown("keep", resolve_target("embedded"))
     assert "destroy, discard" in str(caught.value)
+
+
+def test_a_stand_in_gives_the_aws_path_its_emulators_declared_capabilities() -> None:
+    target = resolve_target(
+        "aws", "https://127.0.0.1:4566", "us-east-1", "000000000000", stand_in="embedded"
+    )
+    assert target.name == "aws" and not target.emulated  # the aws path: the caller's keys
+    assert target.max_resources == 250
+    embedded = resolve_target("embedded", "http://127.0.0.1:4566")
+    assert target.capabilities == embedded.capabilities
+    assert resolve_target("aws", None, "us-east-1", "000000000000").capabilities == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "endpoint", "stand_in", "problem"),
+    [
+        ("aws", None, "embedded", "without an endpoint"),
+        ("aws", "https://127.0.0.1:1", "nosuch", "Unknown stand-in 'nosuch'"),
+        ("embedded", "http://127.0.0.1:1", "embedded", "answers only for the aws target"),
+    ],
+)
+def test_a_stand_in_is_refused_where_it_would_mislead(
+    name: str, endpoint: str | None, stand_in: str, problem: str
+) -> None:
+    with pytest.raises(HarnessError, match=problem):
+        resolve_target(name, endpoint, "us-east-1", "000000000000", stand_in=stand_in)
