@@ -47,7 +47,14 @@ def _cost_row(line: dict[str, Any], total: float) -> str:
     return (
         f'<tr data-item="{esc(line["item"])}"><td>{esc(line["item"])}</td>'
         f'<td class="num">{shown} {esc(line["unit"])}</td>'
-        f'<td class="num">${line["unit_usd"]:.4g}</td><td class="num">${line["usd"]:.6f}</td>'
+        f'<td class="num">{esc(_unit_price(line))}</td><td class="num">${line["usd"]:.6f}</td>'
         f'<td><span class="share" style="width:{share * 100:.1f}%" '
         f'title="{share:.0%} of the cost"></span></td></tr>'
     )
+
+
+def _unit_price(line: dict[str, Any]) -> str:
+    """`$0.40 per million requests`, `$0.0000166667 per GB-s`: as the price pages say them."""
+    if line["unit"] == "requests":
+        return f"${line['unit_usd'] * 1_000_000:.2f} per million"
+    return f"${line['unit_usd']:.10g} per {line['unit']}"

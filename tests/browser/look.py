@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from sqs_lambda_harness.prices import dollars
 from tests.browser.chromium import Chromium, read_geometry
 
 BAD = ("failed", "error", "xpassed")
@@ -73,6 +74,11 @@ MEASURE = """
               markShown: mark ? shown(mark) : false, markColor: color(mark, "stroke"),
               text: verdict.innerText, color: color(verdict, "color")};
     }),
+    usage: all("section#usage").map((el) => ({heading: el.querySelector("h2").innerText,
+             shown: shown(el), box: box(el),
+             items: Array.from(el.querySelectorAll("tr[data-item]")).map((row) => ({
+               item: row.dataset.item, text: row.innerText,
+               bar: box(row.querySelector(".share"))}))}))[0] || null,
     cells: all("td.cell").map((el) => ({row: el.dataset.row, column: el.dataset.column,
              classes: el.className, text: el.innerText, shown: shown(el),
              background: color(el, "backgroundColor"), outline: color(el, "outlineColor"),
@@ -122,12 +128,34 @@ def problems(geometry: dict[str, Any], report: dict[str, Any]) -> list[str]:
     if report.get("timeline"):
         found += _timeline(geometry, report)
     found += _figures(geometry)
+    found += _usage(geometry, report)
     if report.get("leftovers"):
         leftovers = geometry["leftovers"]
         if not leftovers or not leftovers["shown"] or not reddish(leftovers["border"]):
             found.append("the leftovers are not shown loudly (a red-bordered section)")
         elif leftovers["box"]["top"] > 400:
             found.append(f"the leftovers are {leftovers['box']['top']:.0f} px down the page")
+    return found
+
+
+def _usage(geometry: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    """What the run would cost is shown, in dollars, and each item's bar is as long as its
+    share: the dearest item's bar is the longest."""
+    cost = report.get("cost") or {}
+    if cost.get("usd") is None:
+        return []
+    usage = geometry.get("usage")
+    if not usage or not usage["shown"]:
+        return ["the run's usage and cost are not on the page"]
+    found = []
+    if dollars(cost["usd"]) not in usage["heading"]:
+        found.append(f"the cost heading {usage['heading']!r} lacks {dollars(cost['usd'])}")
+    widths = {i["item"]: i["bar"]["right"] - i["bar"]["left"] for i in usage["items"]}
+    dearest = max(cost["lines"], key=lambda line: line["usd"])["item"]
+    if cost["usd"] > 0 and widths.get(dearest, 0) < max(widths.values(), default=0):
+        found.append(f"the dearest item ({dearest}) does not have the longest bar: {widths}")
+    if cost["usd"] > 0 and widths.get(dearest, 0) <= 0:
+        found.append(f"the dearest item ({dearest}) has no bar")
     return found
 
 
