@@ -19,16 +19,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
-import json
-import random
-import re
 import socket
+import ssl
 import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -36,18 +32,9 @@ from typing import Any
 
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.rehearsal import protocols
-from sqs_lambda_harness.rehearsal.protocols import CLIENTS, Answer, Call
-from sqs_lambda_harness.targets.aws import AWS_CLOCK, AwsClock
+from sqs_lambda_harness.rehearsal.clock import AwsStates, Counts, Rehearsal, fates
+from sqs_lambda_harness.rehearsal.protocols import CLIENTS, Answer
 
-KINDS = (
-    "throttle",
-    "server_error",
-    "mapping_creating",
-    "mapping_deleting",
-    "iam_propagation",
-    "cold_start",
-)
-RETRIED_BY_SDKS = ("throttle", "server_error")  # what botocore and aws-sdk-go-v2 retry themselves
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -61,240 +48,6 @@ HOP_BY_HOP = {
     "content-length",  # recomputed: the body may be rewritten
 }
 UPSTREAM_TIMEOUT = 120.0  # longer than any 20 s long poll plus an emulator's slow moment
-_MAPPING = re.compile(r"^/2015-03-31/event-source-mappings/([^/?]+)")
-_INVOKE = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations")
-
-
-@dataclass(frozen=True)
-class Rehearsal:
-    """What the proxy rehearses. Delays and windows default to AWS's own (`AWS_CLOCK`,
-    targets/aws.py, with its sources); `of` scales the windows down for a test that must stay
-    short, and records the scale. The rates are this rehearsal's statement, not AWS's: AWS
-    publishes no throttling or 5xx rate. 5 % throttled and 2 % failed calls give a run of a few
-    hundred calls tens of faults, while botocore's 5 attempts all failing stays unlikely
-    (0.07^5 ≈ 2e-6 a call; the provider makes 25)."""
-
-    seed: int = 0
-    delay_ms: tuple[float, float] = AWS_CLOCK.api_round_trip_ms  # each call, uniform in range
-    throttle_rate: float = 0.05
-    server_error_rate: float = 0.02  # half HTTP 500, half 503
-    iam_propagation_s: float = AWS_CLOCK.iam_propagation_s
-    mapping_creating_s: float = AWS_CLOCK.mapping_creating_s
-    mapping_deleting_s: float = AWS_CLOCK.mapping_deleting_s
-    cold_start_s: float = AWS_CLOCK.cold_start_s
-    time_scale: float = 1.0  # the windows above are AWS's x this
-
-    def __post_init__(self) -> None:
-        low, high = self.delay_ms
-        rates = (self.throttle_rate, self.server_error_rate)
-        windows = (
-            self.iam_propagation_s,
-            self.mapping_creating_s,
-            self.mapping_deleting_s,
-            self.cold_start_s,
-        )
-        if not (0 <= low <= high) or min(rates) < 0 or sum(rates) > 1 or min(windows) < 0:
-            raise HarnessError(
-                f"Not a rehearsal: delay {self.delay_ms} ms, rates {rates}, windows {windows}.",
-                fix="give 0 <= low <= high ms, rates >= 0 adding up to at most 1, and "
-                "windows >= 0 s.",
-            )
-
-    @classmethod
-    def of(
-        cls, clock: AwsClock = AWS_CLOCK, time_scale: float = 1.0, **overrides: Any
-    ) -> Rehearsal:
-        """AWS's windows (IAM propagation, Creating, Deleting, cold start) x `time_scale`."""
-        scaled = {
-            "iam_propagation_s": clock.iam_propagation_s * time_scale,
-            "mapping_creating_s": clock.mapping_creating_s * time_scale,
-            "mapping_deleting_s": clock.mapping_deleting_s * time_scale,
-            "cold_start_s": clock.cold_start_s * time_scale,
-            "delay_ms": clock.api_round_trip_ms,
-        }
-        return cls(**{**scaled, **overrides, "time_scale": time_scale})
-
-
-def fates(rehearsal: Rehearsal, client: str) -> Iterator[tuple[float, str | None, int]]:
-    """What the calls of `client` meet, in order: (delay in s, fault or None, the status a
-    server error would have). Each client has a stream of its own, seeded by the rehearsal's
-    seed and the client's name: its n-th call meets the same whatever the other clients do, and
-    however their calls interleave. Three draws a call, whatever it meets."""
-    generator = random.Random(f"{rehearsal.seed}/{client}")
-    low, high = rehearsal.delay_ms
-    while True:
-        delay = generator.uniform(low, high) / 1000
-        roll = generator.random()
-        status = 500 if generator.random() < 0.5 else 503
-        fault = None
-        if roll < rehearsal.throttle_rate:
-            fault = "throttle"
-        elif roll < rehearsal.throttle_rate + rehearsal.server_error_rate:
-            fault = "server_error"
-        yield delay, fault, status
-
-
-class Counts:
-    """What the proxy saw and injected, per kind and per client (terraform, boto3, other), and
-    per `service:Operation` the faults an SDK retries and the retries it made (requests with
-    `amz-sdk-request: attempt=2` and up). Thread-safe."""
-
-    def __init__(self, rehearsal: Rehearsal) -> None:
-        self.rehearsal = rehearsal
-        self._lock = threading.Lock()
-        self.requests = dict.fromkeys(CLIENTS, 0)  # AWS API calls, by client
-        self.not_api = 0  # requests passed through untouched (health checks, ...)
-        self.delay_seconds = dict.fromkeys(CLIENTS, 0.0)
-        self.injected: dict[str, dict[str, int]] = {k: dict.fromkeys(CLIENTS, 0) for k in KINDS}
-        self.faults: dict[str, dict[str, int]] = {c: {} for c in CLIENTS}
-        self.retries: dict[str, dict[str, int]] = {c: {} for c in CLIENTS}
-
-    def call(self, call: Call, delay: float) -> None:
-        with self._lock:
-            self.requests[call.client] += 1
-            self.delay_seconds[call.client] += delay
-            if call.attempt > 1:
-                _bump(self.retries[call.client], call.key)
-
-    def inject(self, kind: str, call: Call) -> None:
-        with self._lock:
-            self.injected[kind][call.client] += 1
-            if kind in RETRIED_BY_SDKS:
-                _bump(self.faults[call.client], call.key)
-
-    def passed(self) -> None:
-        with self._lock:
-            self.not_api += 1
-
-    def of(self, kind: str, client: str | None = None) -> int:
-        """How many of `kind` were injected (into `client`'s calls, or all)."""
-        with self._lock:
-            by_client = self.injected[kind]
-            return by_client[client] if client else sum(by_client.values())
-
-    def to_json(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "rehearsal": asdict(self.rehearsal),
-                "requests": dict(self.requests),
-                "not_api": self.not_api,
-                "delay_seconds": {c: round(s, 3) for c, s in self.delay_seconds.items()},
-                "injected": {kind: dict(by) for kind, by in self.injected.items()},
-                "faults": {c: dict(sorted(f.items())) for c, f in self.faults.items()},
-                "retries": {c: dict(sorted(r.items())) for c, r in self.retries.items()},
-            }
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
-
-
-def _bump(counter: dict[str, int], key: str) -> None:
-    counter[key] = counter.get(key, 0) + 1
-
-
-class _Clock:
-    """AWS's slow state changes, replayed from what the calls themselves say: when a role was
-    created, when a mapping was created or deleted, which functions were invoked yet."""
-
-    def __init__(self, rehearsal: Rehearsal, counts: Counts) -> None:
-        self.rehearsal = rehearsal
-        self.counts = counts
-        self._lock = threading.Lock()
-        self._roles: dict[str, float] = {}  # role name -> when CreateRole answered
-        self._creating: dict[str, float] = {}  # mapping UUID -> when it was created
-        self._deleting: dict[str, tuple[float, dict[str, Any]]] = {}  # UUID -> (when, mapping)
-        self._invoked: set[str] = set()
-
-    def before(self, call: Call, path: str, body: bytes) -> Answer | None:
-        """An answer in AWS's place, or None to forward (after any cold start's wait)."""
-        now = time.monotonic()
-        if call.operation == "CreateFunction" and self._role_unpropagated(body, now):
-            self.counts.inject("iam_propagation", call)
-            return protocols.role_not_assumable()
-        if call.operation == "GetEventSourceMapping":
-            deleted = self._still_deleting(_uuid_in(path), now)
-            if deleted is not None:
-                self.counts.inject("mapping_deleting", call)
-                return protocols.json_answer(200, {**deleted, "State": "Deleting"})
-        if call.operation == "Invoke" and self._first_invoke(path):
-            self.counts.inject("cold_start", call)
-            time.sleep(self.rehearsal.cold_start_s)
-        return None
-
-    def after(self, call: Call, path: str, status: int, payload: bytes) -> bytes:
-        """The emulator's answer, with AWS's state where AWS would still show another."""
-        now = time.monotonic()
-        if status >= 300:
-            return payload
-        if call.operation == "CreateRole" and call.params.get("RoleName"):
-            with self._lock:
-                self._roles[call.params["RoleName"]] = now
-            return payload
-        if call.operation == "DeleteEventSourceMapping":
-            mapping = _json_object(payload)
-            if mapping is not None:
-                with self._lock:
-                    self._creating.pop(_uuid_in(path), None)
-                    self._deleting[_uuid_in(path)] = (now, mapping)
-            return payload
-        if call.operation == "CreateEventSourceMapping":
-            mapping = _json_object(payload)
-            if mapping is not None and mapping.get("UUID"):
-                with self._lock:
-                    self._creating[mapping["UUID"]] = now
-        if call.operation in ("CreateEventSourceMapping", "GetEventSourceMapping"):
-            return self._creating_state(call, payload, now)
-        return payload
-
-    def _role_unpropagated(self, body: bytes, now: float) -> bool:
-        request = _json_object(body) or {}
-        role = str(request.get("Role", "")).rsplit("/", 1)[-1]
-        with self._lock:
-            created = self._roles.get(role)
-        return created is not None and now - created < self.rehearsal.iam_propagation_s
-
-    def _still_deleting(self, mapping_uuid: str, now: float) -> dict[str, Any] | None:
-        with self._lock:
-            deleted = self._deleting.get(mapping_uuid)
-        if deleted is None or now - deleted[0] >= self.rehearsal.mapping_deleting_s:
-            return None
-        return deleted[1]
-
-    def _creating_state(self, call: Call, payload: bytes, now: float) -> bytes:
-        mapping = _json_object(payload)
-        if mapping is None:
-            return payload
-        with self._lock:
-            created = self._creating.get(str(mapping.get("UUID")))
-        if created is None or now - created >= self.rehearsal.mapping_creating_s:
-            return payload
-        self.counts.inject("mapping_creating", call)
-        return json.dumps({**mapping, "State": "Creating"}).encode()
-
-    def _first_invoke(self, path: str) -> bool:
-        match = _INVOKE.match(path)
-        if match is None:
-            return False
-        name = urllib.parse.unquote(match.group(1))
-        name = name.split(":function:", 1)[-1].split(":", 1)[0]  # an ARN, maybe qualified
-        with self._lock:
-            first = name not in self._invoked
-            self._invoked.add(name)
-        return first
-
-
-def _uuid_in(path: str) -> str:
-    match = _MAPPING.match(path)
-    return urllib.parse.unquote(match.group(1)) if match else ""
-
-
-def _json_object(payload: bytes) -> dict[str, Any] | None:
-    try:
-        document = json.loads(payload or b"null")
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def _loopback(host: str, what: str) -> None:
@@ -315,7 +68,11 @@ def _loopback(host: str, what: str) -> None:
 class RehearsalProxy:
     """`with RehearsalProxy("http://127.0.0.1:4566", Rehearsal.of(time_scale=0.2)) as proxy:`
     point clients at `proxy.url`; `proxy.counts` says what was injected. On exit the server is
-    shut down, its open connections closed and its threads joined."""
+    shut down, its open connections closed and its threads joined.
+
+    An https upstream (an emulator enforcing IAM, whose policies deny requests without TLS, as
+    AWS's do) is reached trusting `ca_bundle`, and the proxy serves TLS itself with
+    `certificate` (cert, key): the emulator still sees every request over TLS."""
 
     def __init__(
         self,
@@ -323,28 +80,45 @@ class RehearsalProxy:
         rehearsal: Rehearsal | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        certificate: tuple[Path, Path] | None = None,
+        ca_bundle: Path | None = None,
     ) -> None:
         split = urllib.parse.urlsplit(upstream)
-        if split.scheme != "http" or not split.hostname or split.path not in ("", "/"):
+        tls = split.scheme == "https"
+        if (
+            split.scheme not in ("http", "https")
+            or not split.hostname
+            or split.path not in ("", "/")
+        ):
             raise HarnessError(
-                f"The rehearsal proxy's upstream {upstream!r} is not an http://host:port URL.",
+                f"The rehearsal proxy's upstream {upstream!r} is not an http(s)://host:port URL.",
                 fix="give the emulator's endpoint, e.g. http://127.0.0.1:4566.",
+            )
+        if tls and (certificate is None or ca_bundle is None):
+            raise HarnessError(
+                f"The rehearsal proxy's upstream {upstream} speaks TLS: the proxy needs a "
+                "certificate to serve and the CA bundle to trust it with.",
+                fix="pass certificate=(cert, key) and ca_bundle= (the emulator's own will do).",
             )
         _loopback(split.hostname, "upstream")
         _loopback(host, "bind address")
-        self.upstream = (split.hostname, split.port or 80)
+        self.upstream = (split.hostname, split.port or (443 if tls else 80))
+        self._upstream_tls = ssl.create_default_context(cafile=str(ca_bundle)) if tls else None
         self.rehearsal = rehearsal or Rehearsal()
         self.counts = Counts(self.rehearsal)
-        self._clock = _Clock(self.rehearsal, self.counts)
+        self._clock = AwsStates(self.rehearsal, self.counts)
         self._fates = {client: fates(self.rehearsal, client) for client in CLIENTS}
         self._lock = threading.Lock()
         self._server = _Server((host, port), self)
+        if certificate is not None:
+            self._server.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._server.tls.load_cert_chain(*(str(path) for path in certificate))
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._server.tls else 'http'}://{host}:{port}"
 
     def start(self) -> RehearsalProxy:
         self._thread = threading.Thread(
@@ -409,7 +183,13 @@ class RehearsalProxy:
     ) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """The emulator's answer to the request as it came (the Host header too, so that what
         the emulator builds from it, queue URLs, names the proxy)."""
-        connection = http.client.HTTPConnection(*self.upstream, timeout=UPSTREAM_TIMEOUT)
+        connection = (
+            http.client.HTTPSConnection(
+                *self.upstream, timeout=UPSTREAM_TIMEOUT, context=self._upstream_tls
+            )
+            if self._upstream_tls
+            else http.client.HTTPConnection(*self.upstream, timeout=UPSTREAM_TIMEOUT)
+        )
         try:
             connection.putrequest(
                 handler.command, handler.path, skip_host=True, skip_accept_encoding=True
@@ -465,6 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()  # here, in this connection's thread
         super().setup()
         self.server.opened(self.connection)
 
@@ -484,6 +267,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+    tls: ssl.SSLContext | None = None  # serve TLS (the handshake runs in the connection's thread)
 
     def __init__(self, address: tuple[str, int], proxy: RehearsalProxy) -> None:
         self.proxy = proxy
@@ -492,6 +276,14 @@ class _Server(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.tls is not None:
+            connection = self.tls.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, address
 
     def opened(self, connection: socket.socket) -> None:
         with self._connections_lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -30,6 +31,7 @@ from botocore.retries.standard import (
     TransientRetryableChecker,
 )
 
+from sqs_lambda_harness import waits
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.rehearsal import Rehearsal, RehearsalProxy, fates
 from sqs_lambda_harness.rehearsal.protocols import ROLE_NOT_ASSUMABLE
@@ -373,27 +375,46 @@ def test_boto3_retries_what_it_meets_and_the_proxy_counts_those_retries(
 
 
 def test_a_new_mapping_reads_creating_then_a_deleted_one_deleting(upstream: Upstream) -> None:
-    windows = replace(QUIET, mapping_creating_s=0.5, mapping_deleting_s=0.5)
+    queue = "arn:aws:sqs:us-east-1:000000000000:q"
+    # Windows far longer than the calls take, even on a loaded machine: what each state reads.
+    windows = replace(QUIET, mapping_creating_s=60, mapping_deleting_s=60)
     with RehearsalProxy(upstream.url, windows) as proxy:
         lam = client("lambda", proxy.url)
-        created = lam.create_event_source_mapping(
-            EventSourceArn="arn:aws:sqs:us-east-1:000000000000:q", FunctionName="f"
-        )
+        created = lam.create_event_source_mapping(EventSourceArn=queue, FunctionName="f")
         mapping_id = created["UUID"]
-        assert created["State"] == "Creating"
-        assert lam.get_event_source_mapping(UUID=mapping_id)["State"] == "Creating"
-        time.sleep(0.6)
-        assert lam.get_event_source_mapping(UUID=mapping_id)["State"] == "Enabled"
+        reread = lam.get_event_source_mapping(UUID=mapping_id)["State"]
         lam.delete_event_source_mapping(UUID=mapping_id)
         gone_from_emulator = mapping_id not in upstream.mappings
         deleting = lam.get_event_source_mapping(UUID=mapping_id)
-        time.sleep(0.6)
-        with pytest.raises(lam.exceptions.ResourceNotFoundException):
-            lam.get_event_source_mapping(UUID=mapping_id)
+    assert (created["State"], reread) == ("Creating", "Creating")
     assert gone_from_emulator
     assert (deleting["State"], deleting["UUID"]) == ("Deleting", mapping_id)
     assert proxy.counts.of("mapping_creating") == 2
     assert proxy.counts.of("mapping_deleting") == 1
+    # Short windows: Creating until it has passed, then Enabled; Deleting, then gone.
+    window = 0.3
+    with RehearsalProxy(upstream.url, replace(windows, mapping_creating_s=window,
+                                              mapping_deleting_s=window)) as proxy:  # fmt: skip
+        lam = client("lambda", proxy.url)
+        started = time.monotonic()
+        mapping_id = lam.create_event_source_mapping(EventSourceArn=queue, FunctionName="f")["UUID"]
+        waits.until(
+            lambda: lam.get_event_source_mapping(UUID=mapping_id)["State"] == "Enabled",
+            timeout=30, interval=0.05, what="the mapping Enabled",
+        )  # fmt: skip
+        assert time.monotonic() - started >= window
+        deleted = time.monotonic()
+        lam.delete_event_source_mapping(UUID=mapping_id)
+
+        def gone() -> bool:
+            try:
+                lam.get_event_source_mapping(UUID=mapping_id)
+            except lam.exceptions.ResourceNotFoundException:
+                return True
+            return False
+
+        waits.until(gone, timeout=30, interval=0.05, what="the deleted mapping gone")
+        assert time.monotonic() - deleted >= window
 
 
 def _zip() -> bytes:
@@ -404,24 +425,34 @@ def _zip() -> bytes:
 
 
 def test_lambda_refuses_a_role_until_iam_has_propagated_it(upstream: Upstream) -> None:
-    rehearsal = replace(QUIET, iam_propagation_s=0.5)
-    with RehearsalProxy(upstream.url, rehearsal) as proxy:
+    function = {"Runtime": "python3.12", "Handler": "handler.handler", "Code": {"ZipFile": _zip()}}
+    # A window far longer than the calls take, even on a loaded machine: refused.
+    with RehearsalProxy(upstream.url, replace(QUIET, iam_propagation_s=60)) as proxy:
         role = client("iam", proxy.url).create_role(RoleName="fresh", AssumeRolePolicyDocument="{}")
         lam = client("lambda", proxy.url)
-        function = {
-            "Runtime": "python3.12",
-            "Handler": "handler.handler",
-            "Code": {"ZipFile": _zip()},
-        }
         with pytest.raises(lam.exceptions.InvalidParameterValueException) as caught:
             lam.create_function(FunctionName="f", Role=role["Role"]["Arn"], **function)
         # A role the proxy did not see created is not held back.
         lam.create_function(FunctionName="g", Role="arn:aws:iam::0:role/older", **function)
-        time.sleep(0.6)
-        lam.create_function(FunctionName="f", Role=role["Role"]["Arn"], **function)
     assert caught.value.response["Error"]["Message"] == ROLE_NOT_ASSUMABLE
     assert "The role defined for the function cannot be assumed by Lambda" in ROLE_NOT_ASSUMABLE
     assert proxy.counts.of("iam_propagation") == 1
+    # A short window: refused until it has passed, then accepted (awaited, not slept through).
+    window = 0.3
+    with RehearsalProxy(upstream.url, replace(QUIET, iam_propagation_s=window)) as proxy:
+        created = time.monotonic()
+        role = client("iam", proxy.url).create_role(RoleName="late", AssumeRolePolicyDocument="{}")
+        lam = client("lambda", proxy.url)
+
+        def accepted() -> bool:
+            try:
+                lam.create_function(FunctionName="h", Role=role["Role"]["Arn"], **function)
+            except lam.exceptions.InvalidParameterValueException:
+                return False
+            return True
+
+        waits.until(accepted, timeout=30, interval=0.05, what="the role accepted")
+    assert time.monotonic() - created >= window
 
 
 def test_a_function_starts_cold_once(upstream: Upstream) -> None:
@@ -447,7 +478,7 @@ def test_a_function_starts_cold_once(upstream: Upstream) -> None:
         ("http://10.0.0.5:4566", "127.0.0.1", "upstream '10.0.0.5' is not a loopback"),
         ("http://example.com:4566", "127.0.0.1", "upstream 'example.com' is not a loopback"),
         ("http://127.0.0.1:4566", "0.0.0.0", "bind address '0.0.0.0' is not a loopback"),
-        ("https://127.0.0.1:4566", "127.0.0.1", "is not an http://host:port URL"),
+        ("ftp://127.0.0.1:4566", "127.0.0.1", r"is not an http\(s\)://host:port URL"),
     ],
 )
 def test_anything_but_the_loopback_is_refused(upstream_url: str, host: str, problem: str) -> None:
@@ -510,3 +541,44 @@ def test_the_default_rehearsal_is_aws_s_clock_and_of_scales_it() -> None:
     assert (scaled.time_scale, scaled.seed) == (0.25, 4)
     with pytest.raises(HarnessError, match="Not a rehearsal"):
         Rehearsal(throttle_rate=0.8, server_error_rate=0.5)
+
+
+# ------------------------------------------------------------------------- TLS both ways
+
+
+def test_tls_both_ways_in_front_of_an_emulator_that_requires_it(tmp_path) -> None:
+    """An emulator enforcing IAM is reached over TLS (its queues deny anything else); the proxy
+    then serves TLS too, with a certificate the clients trust, and still passes bytes through."""
+    from tests.iam.emulator import certificate
+
+    cert, key = certificate(tmp_path)
+    server = Upstream()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(str(cert), str(key))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        upstream = f"https://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(HarnessError, match="speaks TLS"):
+            RehearsalProxy(upstream, QUIET)
+        with RehearsalProxy(upstream, QUIET, certificate=(cert, key), ca_bundle=cert) as proxy:
+            assert proxy.url.startswith("https://127.0.0.1:")
+            split = urllib.parse.urlsplit(proxy.url)
+            trusted = ssl.create_default_context(cafile=str(cert))
+            connection = http.client.HTTPSConnection(
+                split.hostname, split.port, timeout=10, context=trusted
+            )
+            connection.request("POST", "/", body=b"{}", headers=signed("sqs"))
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, EXACT)
+            connection.close()
+            sqs = boto3.session.Session().client(
+                "sqs", endpoint_url=proxy.url, region_name="us-east-1", verify=str(cert),
+                aws_access_key_id="test", aws_secret_access_key="test",
+            )  # fmt: skip
+            assert sqs.list_queues()["QueueUrls"] == ["http://x/000000000000/q"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
