@@ -14,4 +14,7 @@ class Tolerances:
     long_poll_high: float = 21.5
     delivery_timeout: float = 30.0
     visibility_slack: float = 2.0
+    # How late after its visibility timeout a message comes back *through a mapping*: the
+    # queue's re-queue, the poller's next receive and the invocation, on top of the timeout.
+    redelivery_slack: float = 2.0
     why: str = "defaults"

@@ -35,7 +35,7 @@ def _whole_batch_retried(live, ids, trigger, directive, evidence, tolerances):
     # within the target's slack (counted from the first delivery seen, which is after that
     # receive). The wait runs a whole delivery timeout longer: a late retry fails this bound
     # with its figure, a retry that never comes fails the wait.
-    bound = visibility + tolerances.visibility_slack
+    bound = visibility + tolerances.redelivery_slack
     _, seconds = probes.wait_until(
         lambda: live.sink.collect(lambda _: True, timeout=1),
         retried,

@@ -53,7 +53,7 @@ def test_a_throttled_function_sends_its_messages_to_the_dlq(
     )
     evidence.measure("first received after", first_receive)
     received_at = time.monotonic()
-    bound = MAX_RECEIVES * (visibility + tolerances.visibility_slack)
+    bound = MAX_RECEIVES * (visibility + tolerances.redelivery_slack)
     probes.wait_until(
         lambda: probes.counts(mapping.sqs, mapping["dlq_url"]).total,
         lambda total: total >= 1,
@@ -111,7 +111,7 @@ def test_a_timed_out_batch_comes_back_after_the_visibility_timeout(
     def redelivered(rows: list[dict]) -> bool:
         return batch <= {r["id"] for r in rows if r["receive_count"] >= 2 and r["outcome"] == "ok"}
 
-    bound = visibility + tolerances.visibility_slack
+    bound = visibility + tolerances.redelivery_slack
     rows = mapping.sink.collect(
         redelivered, timeout=bound + tolerances.delivery_timeout, what="the batch redelivered"
     )

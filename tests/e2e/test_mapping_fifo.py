@@ -69,7 +69,7 @@ def test_a_fifo_partial_failure_returns_the_rest_of_the_group_in_order(
     def back(rows: list[dict]) -> bool:
         return returned <= {r["id"] for r in rows if r["receive_count"] >= 2}
 
-    bound = visibility + tolerances.visibility_slack
+    bound = visibility + tolerances.redelivery_slack
     rows = mapping.sink.collect(
         lambda rows: back(rows) and probes.has_ids(["b1"])(rows),
         timeout=bound + tolerances.delivery_timeout,

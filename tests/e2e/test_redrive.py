@@ -48,7 +48,7 @@ def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
     # visibility timeout apart, and SQS moves it on the receive after the last: that many
     # visibility timeouts, each within the target's slack. The wait runs a whole delivery
     # timeout longer: a late move fails this bound with its figure, none fails the wait.
-    bound = MAX_RECEIVES * (visibility + tolerances.visibility_slack)
+    bound = MAX_RECEIVES * (visibility + tolerances.redelivery_slack)
     dlq, seconds = probes.wait_until(
         lambda: probes.receive(live.sqs, live.applied["dlq_url"], wait=1).messages,
         lambda got: bool(got),

@@ -28,8 +28,9 @@ from sqs_lambda_harness.targets.registry import Launch
 @dataclass(frozen=True)
 class Enforcing:
     endpoint: str
-    ca_bundle: Path
+    ca_bundle: Path  # the server's own certificate, self-signed
     log: Path
+    key: Path  # its private key (a proxy in front serves TLS with the same pair)
 
 
 def certificate(directory: Path) -> tuple[Path, Path]:
@@ -89,6 +90,6 @@ def enforcing_ministack(directory: Path, timeout: float = 60.0) -> Iterator[Enfo
                     fix=f"read {log}",
                 )
             time.sleep(0.2)
-        yield Enforcing(running.endpoint, cert, log)
+        yield Enforcing(running.endpoint, cert, log, key)
     finally:
         running.stop()

@@ -1,5 +1,7 @@
 """The nightly AWS job, dry run: its steps in order, read from .github/workflows/nightly.yml,
-against MiniStack enforcing IAM (AUTH=true, TLS) standing in for the AWS test account. So a
+against MiniStack enforcing IAM (AUTH=true, TLS) standing in for the AWS test account, behind
+the rehearsal proxy replaying AWS's clock (sqs_lambda_harness.rehearsal: every call delayed,
+5 % throttled, 2 % failed with a 5xx; docs/aws-clock.md). So a
 change that breaks the nightly job (a step, an expression, the role's policy, the allow-list,
 the run id, the sweeps, the summary) breaks `make test` first.
 
@@ -29,6 +31,7 @@ import pytest
 
 from sqs_lambda_harness.cleanup import sweeper
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.rehearsal import Rehearsal, RehearsalProxy
 from sqs_lambda_harness.terraform import toolchain
 from tests.iam import proof
 from tests.iam.emulator import enforcing_ministack
@@ -40,6 +43,10 @@ JOB = "aws"
 ACCOUNT = proof.ACCOUNT
 ROLE = "hx-nightly-dry-run"
 WITHOUT_LAMBDA = '-k "not needs_lambda_execution"'
+# AWS's clock unscaled (targets/aws.py); its rates of throttles and 5xx (Rehearsal's own).
+REHEARSAL = Rehearsal(seed=29)
+# Every step's outcome, seconds and output tail, and what the proxy injected.
+REPORT = REPO / "reports" / "nightly-dry-run.json"
 
 
 def checkout(job: Job, inputs: dict[str, str]) -> dict[str, str]:
@@ -105,13 +112,22 @@ STAND_INS = {
 
 @pytest.fixture(scope="module")
 def dry_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The job run once: {"results": [StepResult], "job": Job, "run_id", "remaining"}."""
+    """The job run once: {"results": [StepResult], "job": Job, "run_id", "remaining",
+    "rehearsed": what the proxy injected}."""
     try:
         tools = toolchain.ensure(build_missing=False)
     except HarnessError as error:
         pytest.skip(f"no usable Terraform toolchain: {error.problem}")
     base = tmp_path_factory.mktemp("nightly")
-    with enforcing_ministack(base / "emulator") as emulator:
+    with (
+        enforcing_ministack(base / "emulator") as emulator,
+        RehearsalProxy(
+            emulator.endpoint,
+            REHEARSAL,
+            certificate=(emulator.ca_bundle, emulator.key),
+            ca_bundle=emulator.ca_bundle,
+        ) as proxy,
+    ):
         admin = proof.admin(emulator.endpoint, str(emulator.ca_bundle))
         module = proof.apply_ci_role(admin, tools, proof_module(), base / "ci-role")
         role = role_for_the_job(admin, json.loads(module["policy_json"]))
@@ -123,8 +139,8 @@ def dry_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         job.env = {k: str(job.substitute(str(v), {})) for k, v in workflow["env"].items()}
         job.env.update(
             {
-                # where the AWS test account is, here: the stand-in and how to reach it
-                "HARNESS_ENDPOINT_URL": emulator.endpoint,
+                # where the AWS test account is, here: the stand-in, behind AWS's clock
+                "HARNESS_ENDPOINT_URL": proxy.url,
                 "AWS_CA_BUNDLE": str(emulator.ca_bundle),
                 "HARNESS_AWS_STAND_IN": "embedded",
                 "E2E_ARGS": WITHOUT_LAMBDA,
@@ -138,10 +154,17 @@ def dry_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             os.environ.update(saved)
         run_id = job.exported.get("HARNESS_RUN_ID", "")
         remaining = [leftover.describe() for leftover in sweeper.find(admin)]
-        (base / "dry-run.json").write_text(
-            json.dumps([dataclasses.asdict(r) for r in results], indent=2)
-        )
-        yield {"results": results, "job": job, "run_id": run_id, "remaining": remaining}
+        rehearsed = proxy.counts.to_json()
+        steps = [{**dataclasses.asdict(r), "output": r.output[-2000:]} for r in results]
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text(json.dumps({"steps": steps, "rehearsed": rehearsed}, indent=2) + "\n")
+        yield {
+            "results": results,
+            "job": job,
+            "run_id": run_id,
+            "remaining": remaining,
+            "rehearsed": rehearsed,
+        }
         module["runner"].destroy()
 
 
@@ -195,3 +218,15 @@ def test_the_sweeps_ran_as_the_role_and_nothing_is_left(dry_run) -> None:
     for name in ("Sweep what this run left", "Sweep leftovers of older runs"):
         assert steps[name].outcome == "success", steps[name].output[-2000:]
     assert dry_run["remaining"] == []
+
+
+def test_the_job_passed_on_aws_clock_with_its_retries_in_the_report(dry_run) -> None:
+    """Throttles and 5xx met Terraform and boto3 alike; each was retried, and the harness's own
+    retries are in the run's report (the rest were the sweeps', in processes of their own)."""
+    injected = dry_run["rehearsed"]["injected"]
+    for client in ("terraform", "boto3"):
+        assert injected["throttle"][client] + injected["server_error"][client] > 0, injected
+    retried_by_boto3 = sum(dry_run["rehearsed"]["retries"]["boto3"].values())
+    report = json.loads((REPO / "reports" / "e2e-report.json").read_text())
+    in_report = sum(report["usage"]["retries"].values())
+    assert 0 < in_report <= retried_by_boto3, (in_report, dry_run["rehearsed"])
