@@ -289,6 +289,16 @@ def overlaps(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
+def reached_function_at(row: dict[str, Any]) -> float:
+    """When the delivery a sink row records reached the function, on the function's clock: the
+    init's start for the first invocation of an environment (a cold start; emulators that
+    discard an environment after a failed invocation make every retry one, and its length on a
+    busy machine is not the mapping's), else the handler's start."""
+    if row.get("invocation_in_environment") == 1:
+        return row["environment_started_at"]
+    return row["started_at"]
+
+
 def invocations(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Sink rows by invocation (request id), each in batch order."""
     by_request: dict[str, list[dict[str, Any]]] = {}

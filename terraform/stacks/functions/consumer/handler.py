@@ -5,13 +5,19 @@ batch one message goes to the sink queue (one per delivery attempt): SINK_QUEUE_
 queue named SINK_QUEUE_NAME (its URL looked up on first use, so the function can be created
 while the sink queue is), with the JSON body
   {"id", "message_id", "receive_count", "group_id", "sequence_number", "directive", "outcome",
-   "request_id", "batch_size", "processed_at", "started_at", "position", "source"}
+   "request_id", "batch_size", "processed_at", "started_at", "position", "source",
+   "first_received_at", "environment_started_at", "invocation_in_environment"}
 outcome: "ok"; "failed" (directive "fail" or "raise", or "fail-first" on its first receive);
 "skipped" (FIFO: after a failure); "started" (directive "hang-first", written before it hangs).
 started_at is when the handler began (epoch seconds), processed_at when it wrote the batch's
 rows (after any "sleep"), position the record's index in the batch, source the name of the
 queue the record came from (from its eventSourceARN): a sink shared by several mappings tells
-them apart by it.
+them apart by it. first_received_at is the record's ApproximateFirstReceiveTimestamp (epoch
+seconds: SQS's clock, when the receive that started the first visibility timeout happened);
+environment_started_at when this execution environment began its init (before boto3 is
+imported), invocation_in_environment how many invocations it has served, this one included: an
+invocation that is the first of its environment (a cold start) reached the function when that
+init began, not when the handler ran.
 
 Directives (default "ok"):
   fail                -> the record is reported in batchItemFailures
@@ -37,7 +43,9 @@ import json
 import os
 import time
 
-import boto3
+ENVIRONMENT_STARTED_AT = time.time()  # before the imports and clients of the init below
+
+import boto3  # noqa: E402
 
 BATCH_LIMIT = 10  # SendMessageBatch takes at most 10 entries
 GOVERNING = ("raise", "respond-unknown-id", "respond-empty-id", "respond-empty-list")
@@ -48,6 +56,7 @@ HANG_SECONDS = 900  # past the longest Lambda timeout: the runtime ends the invo
 # is not charged to the 1 s timeouts some scenarios give this function.
 _client = boto3.client("sqs")
 _sink_url = None
+_invocations_here = 0
 
 
 class DirectiveRaised(Exception):
@@ -107,13 +116,23 @@ def _seconds(payload):
         return 0.0
 
 
+def _first_received_at(attributes):
+    """ApproximateFirstReceiveTimestamp (epoch milliseconds) in epoch seconds; None if absent."""
+    try:
+        return int(attributes["ApproximateFirstReceiveTimestamp"]) / 1000
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _source(record):
     """The queue's name from the record's eventSourceARN (arn:aws:sqs:<region>:<account>:<name>)."""
     return str(record.get("eventSourceARN") or "").rsplit(":", 1)[-1]
 
 
 def handler(event, context):
+    global _invocations_here
     started_at = time.time()
+    _invocations_here += 1
     records = (event or {}).get("Records") or []
     fifo = os.environ.get("FIFO", "false").strip().lower() == "true"
     request_id = getattr(context, "aws_request_id", "") or ""
@@ -159,6 +178,9 @@ def handler(event, context):
             "started_at": started_at,
             "position": position,
             "source": source,
+            "first_received_at": _first_received_at(attributes),
+            "environment_started_at": ENVIRONMENT_STARTED_AT,
+            "invocation_in_environment": _invocations_here,
         }
         if directive == "echo":
             row["record"] = record
