@@ -212,6 +212,35 @@ def test_compose_run_uses_standalone_compose_v1_without_the_plugin(
     assert not port_in_use()
 
 
+def test_compose_run_runs_the_command_niced_below_the_emulator(
+    fake_compose: dict[str, str],
+) -> None:
+    """The suite's own Terraform must not take the CPU the one emulator process needs."""
+    base = os.nice(0)
+    result = subprocess.run(
+        [str(COMPOSE_RUN), "ministack", "--", "nice"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=fake_compose,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) == min(base + 10, 19)
+
+
+@pytest.mark.parametrize("niceness", ["-5", "20", "ten"])
+def test_compose_run_refuses_a_niceness_out_of_range(niceness: str) -> None:
+    result = subprocess.run(
+        [str(COMPOSE_RUN), "ministack", "--", "true"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={**os.environ, "COMPOSE_RUN_NICE": niceness},
+    )
+    assert result.returncode == 2 and "COMPOSE_RUN_NICE must be" in result.stderr
+
+
 def test_compose_run_passes_sigterm_on_to_the_command_at_once(
     fake_compose: dict[str, str], tmp_path: Path
 ) -> None:
