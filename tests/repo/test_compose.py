@@ -192,16 +192,25 @@ def calls(env: dict[str, str]) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
+def compose_run(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """scripts/compose-run.sh with `args`, its output captured, no terminal input."""
+    return subprocess.run(
+        [str(COMPOSE_RUN), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def test_compose_run_uses_standalone_compose_v1_without_the_plugin(
     fake_compose: dict[str, str],
 ) -> None:
-    result = subprocess.run(
-        [str(COMPOSE_RUN), "ministack", "--", "sh", "-c", 'echo "at $HARNESS_ENDPOINT_URL"'],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=fake_compose,
-        stdin=subprocess.DEVNULL,
+    result = compose_run(
+        "ministack", "--", "sh", "-c", 'echo "at $HARNESS_ENDPOINT_URL"', env=fake_compose
     )
     assert result.returncode == 0, result.stderr
     assert f"at http://localhost:{PORT}" in result.stdout
@@ -217,26 +226,15 @@ def test_compose_run_runs_the_command_niced_below_the_emulator(
 ) -> None:
     """The suite's own Terraform must not take the CPU the one emulator process needs."""
     base = os.nice(0)
-    result = subprocess.run(
-        [str(COMPOSE_RUN), "ministack", "--", "nice"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=fake_compose,
-        stdin=subprocess.DEVNULL,
-    )
+    result = compose_run("ministack", "--", "nice", env=fake_compose)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) == min(base + 10, 19)
 
 
 @pytest.mark.parametrize("niceness", ["-5", "20", "ten"])
 def test_compose_run_refuses_a_niceness_out_of_range(niceness: str) -> None:
-    result = subprocess.run(
-        [str(COMPOSE_RUN), "ministack", "--", "true"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        env={**os.environ, "COMPOSE_RUN_NICE": niceness},
+    result = compose_run(
+        "ministack", "--", "true", env={**os.environ, "COMPOSE_RUN_NICE": niceness}, timeout=10
     )
     assert result.returncode == 2 and "COMPOSE_RUN_NICE must be" in result.stderr
 
@@ -261,14 +259,7 @@ def test_compose_run_refuses_an_emulator_listening_beyond_loopback(
 ) -> None:
     serve_on(fake_compose, "0.0.0.0")
     marker = tmp_path / "ran"
-    result = subprocess.run(
-        [str(COMPOSE_RUN), "ministack", "--", "touch", str(marker)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=fake_compose,
-        stdin=subprocess.DEVNULL,
-    )
+    result = compose_run("ministack", "--", "touch", str(marker), env=fake_compose)
     assert result.returncode == 4, result.stderr
     assert "listens beyond loopback" in result.stderr and "0.0.0.0:4566" in result.stderr
     assert not marker.exists(), "the command ran against an exposed emulator"
