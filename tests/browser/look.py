@@ -49,7 +49,10 @@ MEASURE = """
       return {worker: el.dataset.worker, phase: el.dataset.phase,
               start: Number(el.dataset.start), seconds: Number(el.dataset.seconds),
               ok: el.dataset.ok === "true", box: b, shown: shown(el),
-              onTop: b.width < 4 || onTop(el, (b.left + b.right) / 2, b.top + 1.5),
+              // Seen if any of three points along its top is the bar itself: a mark line (the
+              // floor, the wall) may cross one of them and still leave the bar in plain view.
+              onTop: b.width < 4
+                || [0.25, 0.5, 0.75].some((f) => onTop(el, b.left + f * b.width, b.top + 1.5)),
               stroke: color(el, "stroke"), fill: color(el, "fill")};
     }),
     marks: all("svg.timeline line.mark").map((el) => ({mark: el.dataset.mark,

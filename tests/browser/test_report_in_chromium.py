@@ -129,6 +129,19 @@ def test_the_checks_see_a_page_that_misleads(chromium: Chromium, tmp_path: Path)
         page,
     )
     assert (moved, pushed) == (1, 1)
+    # gw1's first bar painted over, whole, by an opaque box: drawn, but nobody can see it
+    hidden = re.search(
+        r'<rect class="bar[^"]*" x="([\d.]+)" y="(\d+)" width="([\d.]+)" height="(\d+)" '
+        r'data-worker="gw1" data-phase="(\w+)" data-start="([\d.]+)"',
+        page,
+    )
+    assert hidden is not None
+    x, y, width, height, phase, start = hidden.groups()
+    page = page.replace(
+        "</svg>",
+        f'<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="#fff"/></svg>',
+        1,
+    )
     spoiled = tmp_path / "spoiled.html"
     spoiled.write_text(page, encoding="utf-8")
 
@@ -142,5 +155,6 @@ def test_the_checks_see_a_page_that_misleads(chromium: Chromium, tmp_path: Path)
         "gw2 test bar at 55.3 s is not drawn at its start time",
         "gw4 discard bar at 79.75 s lies outside 0..wall time",
         "near its bound but not flagged",
+        f"gw1 {phase} bar at {float(start)} s is not visible",
     ):
         assert expected in found, f"not noticed: {expected}\n{found}"
