@@ -1,6 +1,10 @@
 """MiniStack, the `embedded` target (alias `ministack`): installed in the project venv, run as a
 plain process; it runs Python Lambdas as local processes, so the whole SQS -> Lambda path works
-with no Docker."""
+with no Docker.
+
+The harness starts it through `ministack_launch`, which corrects one thing: a Python function's
+log lines go out with their own invocation, not, on a loaded machine, with the next one. A
+MiniStack at a given endpoint (docker compose) is the stock one."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from sqs_lambda_harness.targets.tolerances import Tolerances
 
 
 def command(launch: Launch) -> list[str]:
-    return [sys.executable, "-m", "ministack"]
+    return [sys.executable, "-m", "sqs_lambda_harness.targets.ministack_launch"]
 
 
 def environment(launch: Launch) -> dict[str, str]:
