@@ -26,7 +26,7 @@ from typing import Any
 END_MARK = "\x1e[sqs-lambda-harness] end of invocation "
 # How long the drain waits for its mark at most. The mark is in the pipe before the result, so
 # the wait is the queue thread's lateness: beside the Terraform tests, median 0.2 ms, at most
-# 0.10 s over 180 cold invocations (2026-11-29); 5 s only bounds a worker that lost its stderr.
+# 0.10 s over 180 cold invocations (2026-11-29). A worker that died first ends the wait sooner.
 END_MARK_WAIT = 5.0
 
 # Where the stock worker script ends an invocation, and what the correction puts before it.
@@ -46,15 +46,24 @@ class CorrectionDoesNotFit(RuntimeError):
     """This MiniStack's worker is not the one the correction was written for."""
 
 
-def drain_through_mark(lines: queue.Queue, request_id: str, wait: float = END_MARK_WAIT) -> str:
+def drain_through_mark(
+    lines: queue.Queue,
+    request_id: str,
+    writer_alive: Callable[[], bool] = lambda: True,
+    wait: float = END_MARK_WAIT,
+) -> str:
     """The lines in `lines` up to the mark ending `request_id`'s output; marks of earlier
-    invocations (a drain that gave up on them) are dropped, the text before a mark kept."""
+    invocations (a drain that gave up on them) are dropped, the text before a mark kept. Once
+    the thread filling `lines` has ended (the worker died or was killed before its mark: a
+    crash, a timeout), what it queued is all there is."""
     taken: list[str] = []
     deadline = time.monotonic() + wait
     while (remaining := deadline - time.monotonic()) > 0:
         try:
-            line = lines.get(timeout=remaining)
+            line = lines.get(timeout=min(remaining, 0.05))
         except queue.Empty:
+            if writer_alive():
+                continue
             break
         text, marked, marked_id = line.partition(END_MARK)
         if text:
@@ -97,7 +106,12 @@ def correct(lambda_runtime: Any) -> None:
     def drain_bounded(self, *args, **kwargs) -> str:
         if not str(self.config.get("Runtime", "")).startswith("python"):
             return stock_bounded(self, *args, **kwargs)
-        return drain_through_mark(self._stderr_queue, getattr(self, "_harness_request_id", ""))
+        reader = self._stderr_thread
+        return drain_through_mark(
+            self._stderr_queue,
+            getattr(self, "_harness_request_id", ""),
+            writer_alive=lambda: reader is not None and reader.is_alive(),
+        )
 
     def drain(self) -> str:
         return without_marks(stock_drain(self))

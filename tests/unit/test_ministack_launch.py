@@ -61,8 +61,18 @@ def test_without_its_mark_the_drain_gives_up_after_its_wait() -> None:
     lines: queue.Queue = queue.Queue()
     lines.put("a line")
     started = time.monotonic()
-    assert drain_through_mark(lines, "req-1", wait=0.2) == "a line"
+    assert drain_through_mark(lines, "req-1", wait=0.2) == "a line"  # its writer still alive
     assert 0.2 <= time.monotonic() - started < 1.0
+
+
+def test_once_the_writer_has_ended_the_drain_takes_what_it_queued_and_stops() -> None:
+    """A worker killed before its mark (a crash, a timeout) must not hold the drain for its
+    whole wait: it stops within one 50 ms poll of finding the queue empty."""
+    lines: queue.Queue = queue.Queue()
+    writer = feed(lines, ["last words"], 0.1)
+    started = time.monotonic()
+    assert drain_through_mark(lines, "req-1", writer_alive=writer.is_alive, wait=30) == "last words"
+    assert time.monotonic() - started < 1.0
 
 
 def test_marks_are_taken_out_of_the_other_drains_output() -> None:
@@ -78,11 +88,14 @@ def test_a_ministack_whose_worker_changed_is_refused() -> None:
 
 
 def handler_zip() -> bytes:
-    """A function that logs one WARNING line (MiniStack keeps those) and returns."""
+    """A function that logs one WARNING line (MiniStack keeps those) and returns, or raises
+    after it when the event says so."""
     code = (
         "import logging\n"
         "def handler(event, context):\n"
         "    logging.getLogger().warning('message %s rejected', event['id'])\n"
+        "    if event.get('raise'):\n"
+        "        raise ValueError('the whole batch fails')\n"
         "    return {'ok': event['id']}\n"
     )
     buffer = io.BytesIO()
@@ -154,3 +167,14 @@ def test_corrected_ministack_keeps_each_line_with_its_invocation(
     assert worker.invoke({"id": 1}, "req-1")["log"] == "message 1 rejected"
     assert worker.invoke({"id": 2}, "req-2")["log"] == "message 2 rejected"
     assert worker._stderr_queue.empty()  # its mark taken, nothing left for the next one
+
+
+def test_a_raising_handlers_line_stays_with_its_invocation_and_the_worker_is_replaced(
+    worker_of, late_stderr_thread
+) -> None:
+    """MiniStack kills a worker whose handler raised, right after the result: its lines still
+    go with that invocation, and no mark reaches the next one's."""
+    worker = worker_of(corrected=True)
+    failed = worker.invoke({"id": 1, "raise": True}, "req-1")
+    assert failed["status"] == "error" and failed["log"] == "message 1 rejected"
+    assert worker.invoke({"id": 2}, "req-2")["log"] == "message 2 rejected"
