@@ -1,9 +1,11 @@
 """The emulator guard: the death of the run's own emulator becomes an error in the test that
-meets it, and in every later test of this worker that needs the target."""
+meets it, and in every later test of this worker that needs the target. A failed test's report
+also shows what that emulator logged while the test ran."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -64,8 +66,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _check_emulator(item)
 
 
+# Where the run's emulator log ended when a test's body began.
+LOG_START = pytest.StashKey[int]()
+
+
 def pytest_runtest_call(item: pytest.Item) -> None:
     _check_emulator(item)  # it died between this test's setup and its body
+    guard = session_of(item.config).guard
+    if guard is not None and "harness_target" in getattr(item, "fixturenames", ()):
+        item.stash[LOG_START] = guard.emulator.log_size()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test body's report carries the emulator's log lines from while it ran (printed
+    with the failure, sent by xdist): what the emulator did, or did not do, is often the
+    cause, and the log file may not outlive a CI machine."""
+    report = yield
+    start = item.stash.get(LOG_START, None)
+    guard = session_of(item.config).guard
+    if report.when == "call" and report.failed and start is not None and guard is not None:
+        emulator = guard.emulator
+        logged = emulator.logged_since(start)
+        if logged:
+            title = f"{emulator.label} log while the test ran (last lines of {emulator.log_path})"
+            report.sections.append((title, logged))
+    return report
 
 
 def _check_emulator(item: pytest.Item) -> None:

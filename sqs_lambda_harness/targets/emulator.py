@@ -128,6 +128,20 @@ class Emulator:
             "no error there.",
         )
 
+    def log_size(self) -> int:
+        """Where the emulator's log ends now: what it logs during a test starts here."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def logged_since(self, offset: int, lines: int = 40) -> str:
+        """The last `lines` lines the emulator logged after `offset` (from `log_size`)."""
+        try:
+            return tail(_last_bytes(self.log_path, start=offset), lines)
+        except OSError:
+            return ""
+
     def stop(self) -> None:
         """SIGTERM the emulator, then SIGKILL whatever of its process group remains (Lambda
         workers outlive an emulator that was killed), and reap it. A stop is not a death: the
@@ -136,10 +150,10 @@ class Emulator:
         processes.kill_group(self.process, signal.SIGTERM, self.stop_grace)
 
 
-def _last_bytes(path: Path, size: int = 16384) -> str:
-    """The end of a log that may be long, without reading all of it."""
+def _last_bytes(path: Path, size: int = 16384, start: int = 0) -> str:
+    """The end of a log that may be long, without reading all of it; nothing before `start`."""
     with path.open("rb") as log:
-        log.seek(max(log.seek(0, os.SEEK_END) - size, 0))
+        log.seek(max(log.seek(0, os.SEEK_END) - size, start))
         return log.read().decode(errors="replace")
 
 

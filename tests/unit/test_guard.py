@@ -122,3 +122,77 @@ def test_a_worker_watches_the_runs_shared_emulator_by_its_pid(emulator: Emulator
     waits.until(lambda: guard.dead, timeout=5, interval=0.05, what="the death noticed")
     with pytest.raises(EmulatorDied, match=r"\(pid \d+\) exited during the run"):
         guard.check()
+
+
+LOGGING_EMULATOR = """
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sqs_lambda_harness.pytest_plugin.guard import EmulatorGuard
+from sqs_lambda_harness.pytest_plugin.session import session_of
+from sqs_lambda_harness.targets import Emulator
+
+LOG = Path("emulator.log")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    LOG.write_text("INFO applied the stack\\n")
+    config.sleeper = subprocess.Popen(["sleep", "60"])
+    emulator = Emulator(
+        "http://127.0.0.1:9", config.sleeper, LOG.resolve(), 0.1, "MiniStack", "1.5.33"
+    )
+    session_of(config).guard = EmulatorGuard(emulator)
+
+
+def pytest_unconfigure(config):
+    config.sleeper.kill()
+    config.sleeper.wait()
+
+
+@pytest.fixture
+def harness_target():  # stands in for the plugin's: nothing is started
+    return None
+
+
+def emulator_says(line):
+    with LOG.open("a") as log:
+        log.write(line + "\\n")
+"""
+
+TESTS_WHILE_IT_LOGS = """
+from conftest import emulator_says
+
+def test_fails_while_the_emulator_logs(harness_target):
+    # Joined at run time, so a traceback quoting this source cannot pass for the log.
+    emulator_says("WARNING ESM: Lambda f " + "failed processing SQS batch")
+    assert False, "no log line within 15 s"
+
+def test_passes_while_the_emulator_logs(harness_target):
+    emulator_says("INFO ESM: Lambda g processed 1 SQS messages")
+
+def test_fails_without_the_target():
+    emulator_says("INFO a line from " + "another test")
+    assert False
+"""
+
+
+def test_a_failed_tests_report_shows_what_the_emulator_logged_while_it_ran(
+    pytester: pytest.Pytester,
+) -> None:
+    """Only the failed test body's lines, only for a test that used the target."""
+    pytester.makeconftest(LOGGING_EMULATOR)
+    pytester.makepyfile(test_logging=TESTS_WHILE_IT_LOGS)
+    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=2)
+    output = result.stdout.str()
+    sections = output.split("MiniStack 1.5.33 log while the test ran")
+    assert len(sections) == 2, output  # one section: the failed test that used the target
+    assert "emulator.log" in sections[1].splitlines()[0]
+    shown = sections[1].split("short test summary")[0]
+    assert "WARNING ESM: Lambda f failed processing SQS batch" in shown
+    assert "applied the stack" not in shown  # logged before the test body began
+    assert "Lambda g processed" not in shown  # a passing test's lines are not reported
+    assert "from another test" not in output  # a test that did not use the target: no section
