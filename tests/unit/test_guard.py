@@ -74,6 +74,13 @@ def test_a_manager_made_after_the_death_is_stopped_when_attached(
         manager.apply("stacks/queue")
 
 
+def run_alone(pytester: pytest.Pytester, conftest: str, **test_files: str) -> pytest.RunResult:
+    """A pytest run of `test_files` with `conftest`, in its own process, without xdist."""
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(**test_files)
+    return pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+
+
 DEAD_GUARD = """
 import pytest
 from sqs_lambda_harness.pytest_plugin.session import session_of
@@ -102,9 +109,7 @@ def test_after_a_death_a_test_needing_the_target_errors_before_its_fixtures(
     pytester: pytest.Pytester,
 ) -> None:
     """The setup hook raises before `harness_target` would start an emulator."""
-    pytester.makeconftest(DEAD_GUARD)
-    pytester.makepyfile(test_after_death=NEEDS_THE_TARGET)
-    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result = run_alone(pytester, DEAD_GUARD, test_after_death=NEEDS_THE_TARGET)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: the emulator is gone*"])
     assert "MiniStack" not in result.stdout.str() + result.stderr.str()
@@ -183,9 +188,7 @@ def test_a_failed_tests_report_shows_what_the_emulator_logged_while_it_ran(
     pytester: pytest.Pytester,
 ) -> None:
     """Only the failed test body's lines, only for a test that used the target."""
-    pytester.makeconftest(LOGGING_EMULATOR)
-    pytester.makepyfile(test_logging=TESTS_WHILE_IT_LOGS)
-    result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")
+    result = run_alone(pytester, LOGGING_EMULATOR, test_logging=TESTS_WHILE_IT_LOGS)
     result.assert_outcomes(passed=1, failed=2)
     output = result.stdout.str()
     sections = output.split("MiniStack 1.5.33 log while the test ran")
