@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from sqs_lambda_harness.pytest_plugin import history
 from sqs_lambda_harness.pytest_plugin.session import session_of
 from sqs_lambda_harness.reporting.evidence import EVIDENCE_KEY, evidence_from_properties
 from sqs_lambda_harness.reporting.html import write_html
@@ -139,12 +140,13 @@ class Summary:
         if run_report is None:
             return  # the harness was not used
         wall = time.monotonic() - self.session.started_monotonic
+        settings = self.session.active_settings()
+        history.remember(settings.work_dir, run_report.target, run_report.stacks)
         lines = run_report.render(wall)
         if lines:
             terminalreporter.write_sep("=", "SQS <-> Lambda: what this run proved")
         for line in lines:
             terminalreporter.write_line(line)
-        settings = self.session.active_settings()
         if settings.report:
             run_report.write_json(settings.report, wall)
             terminalreporter.write_line(f"  JSON report: {settings.report}")

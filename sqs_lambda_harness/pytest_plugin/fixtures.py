@@ -15,6 +15,7 @@ import pytest
 
 from sqs_lambda_harness import waits
 from sqs_lambda_harness.errors import HarnessError
+from sqs_lambda_harness.pytest_plugin import history
 from sqs_lambda_harness.pytest_plugin.collector import publish
 from sqs_lambda_harness.pytest_plugin.guard import EmulatorGuard
 from sqs_lambda_harness.pytest_plugin.session import HarnessSession, session_of
@@ -170,6 +171,7 @@ def stack_manager(
         teardown=harness_session.teardown,
         ephemeral=harness_session.ephemeral,
         slots=ApplySlots(harness_run.directory / "apply-slots", settings.apply_slots),
+        expected_busy=history.remembered(settings.work_dir, harness_target.name),
     )
     harness_session.manager = manager
     if harness_session.guard is not None:

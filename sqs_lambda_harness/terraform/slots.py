@@ -1,20 +1,26 @@
 """What a run's workers share on one machine while they apply: a few apply slots (so their
-CPU-bound starts do not all crawl at once) and the created-resource tally a cap is checked
-against. Both are files under the run's directory, locked through `locks`."""
+CPU-bound starts do not all crawl at once), the line waiting for them (the stack that will stay
+busy longest goes first), and the created-resource tally a cap is checked against. All are
+files under the run's directory, locked through `locks`."""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqs_lambda_harness.errors import HarnessError
 from sqs_lambda_harness.locks import HeldLock, locked_open, try_exclusive
 from sqs_lambda_harness.terraform.naming import Run
 
+if TYPE_CHECKING:
+    from sqs_lambda_harness.terraform.stacks import StackRecord
+
 SLOT_POLL_SECONDS = 0.05
+UNKNOWN = float("inf")  # a stack with no history goes first: it may be the longest
 
 
 class ApplySlots:
@@ -24,6 +30,11 @@ class ApplySlots:
     the provider schema, then the plan), then mostly waits on the provider's polls. When every
     worker starts at the same second on a small machine, all of them crawl through that start
     together; with slots, they go through it a few at a time. 0 means no limit.
+
+    Waiters queue by priority: the seconds their stack stayed busy after its start in an
+    earlier run (`expected_busy`). A stack that then waits 50 s on provider polls and runs
+    30 s of scenarios should not start after one that is done 25 s after its start: the run
+    ends when the last stack is done.
     """
 
     def __init__(self, directory: Path | None, count: int) -> None:
@@ -31,27 +42,35 @@ class ApplySlots:
         self.count = count if directory is not None else 0
 
     @contextlib.contextmanager
-    def held(self, check: Callable[[], None] = lambda: None) -> Iterator[SlotRelease]:
+    def held(
+        self, check: Callable[[], None] = lambda: None, priority: float = UNKNOWN
+    ) -> Iterator[SlotRelease]:
         """A slot until the first resource change starts (`on_first_change`) or the block ends;
-        `check` runs at every poll while waiting and may raise to stop the wait (the target
-        was lost)."""
-        release = SlotRelease(self._acquire(check) if self.count > 0 else None)
+        waiters with a higher `priority` get theirs first. `check` runs at every poll while
+        waiting and may raise to stop the wait (the target was lost)."""
+        release = SlotRelease(self._acquire(check, priority) if self.count > 0 else None)
         try:
             yield release
         finally:
             release()
 
-    def _acquire(self, check: Callable[[], None]) -> HeldLock:
-        """Poll the slots until one is free. No deadline of its own: a holder keeps its slot
-        for at most its init, plan and apply start, each under the runner's timeout, and a
-        holder that dies frees it with its process; `check` ends the wait when the target is
-        lost."""
-        while True:
-            check()
-            slot = self._try_any_slot()
-            if slot is not None:
-                return slot
-            time.sleep(SLOT_POLL_SECONDS)
+    def _acquire(self, check: Callable[[], None], priority: float) -> HeldLock:
+        """Poll the slots until one is free and no more waiters than slots come before this
+        one. No deadline of its own: a holder keeps its slot for at most its init, plan and
+        apply start, each under the runner's timeout, and a holder that dies frees it with its
+        process; `check` ends the wait when the target is lost."""
+        assert self.directory is not None
+        ticket = Ticket.take(self.directory / "waiting", priority)
+        try:
+            while True:
+                check()
+                if ticket.waiters_ahead() < self.count:
+                    slot = self._try_any_slot()
+                    if slot is not None:
+                        return slot
+                time.sleep(SLOT_POLL_SECONDS)
+        finally:
+            ticket.leave()
 
     def _try_any_slot(self) -> HeldLock | None:
         assert self.directory is not None
@@ -62,13 +81,75 @@ class ApplySlots:
         return None
 
 
+class Ticket:
+    """A waiter's place in the line for a slot: a file named by its priority and locked while
+    its waiter waits, so a waiter that died (its lock went with it) is not waited for."""
+
+    def __init__(self, path: Path, held: HeldLock, priority: float) -> None:
+        self.path, self.held, self.priority = path, held, priority
+
+    @classmethod
+    def take(cls, directory: Path, priority: float) -> Ticket:
+        """Locked under a hidden name first, then renamed: nobody sees it unlocked."""
+        name = f"{max(priority, 0.0)!r}-{uuid.uuid4().hex}"
+        hidden = directory / f".{name}"
+        held = try_exclusive(hidden)
+        assert held is not None, f"a new ticket {hidden} is already locked"
+        path = hidden.rename(directory / name)
+        return cls(path, held, max(priority, 0.0))
+
+    def waiters_ahead(self) -> int:
+        """Live waiters with a higher priority; a dead waiter's ticket is removed."""
+        ahead = 0
+        for other in self.path.parent.iterdir():
+            if other.name.startswith(".") or _priority(other.name) <= self.priority:
+                continue
+            probe = try_exclusive(other)
+            if probe is None:
+                ahead += 1
+            else:  # nobody holds it: its waiter died (or is leaving)
+                other.unlink(missing_ok=True)
+                probe.release()
+        return ahead
+
+    def leave(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.held.release()
+
+
+def _priority(name: str) -> float:
+    return float(name.split("-", 1)[0])
+
+
+def expected_busy(records: Iterable[StackRecord]) -> dict[str, float]:
+    """{stack key: seconds it stayed busy after its start} from a run's stack history: from
+    the end of its CPU-bound start (its slot released) to its teardown, the longest when a key
+    was applied more than once. Failed applies and leftovers teach nothing."""
+    busy: dict[str, float] = {}
+    for record in records:
+        if not (record.apply_ok and record.ok and record.changes_started_at and record.label):
+            continue
+        seconds = round(record.teardown_started_at - record.changes_started_at, 1)
+        key = stack_key(record.stack, record.label)
+        busy[key] = max(seconds, busy.get(key, 0.0))
+    return busy
+
+
+def stack_key(stack: str, label: str) -> str:
+    """What identifies one application of a stack from run to run: its path and label."""
+    return f"{stack}:{label}"
+
+
 class SlotRelease:
-    """Releases an apply slot once."""
+    """Releases an apply slot once, and notes when: the end of the apply's start."""
 
     def __init__(self, held: HeldLock | None) -> None:
         self.held = held
+        self.released_at = 0.0  # epoch seconds
 
     def __call__(self) -> None:
+        if not self.released_at:
+            self.released_at = time.time()
         if self.held is not None:
             self.held.release()
             self.held = None

@@ -30,7 +30,13 @@ from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.targets import Target
 from sqs_lambda_harness.terraform.naming import Run, name_prefix, new_run_id, utc_now
 from sqs_lambda_harness.terraform.runner import Callback, Result, Runner, TerraformError
-from sqs_lambda_harness.terraform.slots import ApplySlots, reserve_resources
+from sqs_lambda_harness.terraform.slots import (
+    UNKNOWN,
+    ApplySlots,
+    SlotRelease,
+    reserve_resources,
+    stack_key,
+)
 from sqs_lambda_harness.terraform.toolchain import Toolchain
 
 # What other layers import from here (the plugin, the benchmark, the reports, the tests).
@@ -76,6 +82,8 @@ class StackRecord:
     teardown_started_at: float = 0.0  # epoch seconds
     nodeid: str = ""  # the test that applied it ("" for a stack shared by several)
     apply_ok: bool = True  # False: the apply failed (and what it created was torn down)
+    label: str = ""  # with `stack`, what names this application from run to run
+    changes_started_at: float = 0.0  # epoch seconds its first resource change began
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +92,7 @@ class StackRecord:
             "apply_seconds": round(self.apply_seconds, 2),
             "teardown_started_at": round(self.teardown_started_at, 3),
             "teardown_seconds": round(self.teardown_seconds, 2),
+            "changes_started_at": round(self.changes_started_at, 3),
         }
 
 
@@ -102,6 +111,8 @@ class AppliedStack:
     apply_started_at: float = 0.0
     nodeid: str = ""
     apply_ok: bool = True
+    label: str = ""
+    changes_started_at: float = 0.0  # epoch seconds; 0 until the apply got that far
     destroyed: bool = False  # torn down: destroyed, or discarded with the emulator
     destroying: bool = False
 
@@ -134,6 +145,8 @@ class StackManager:
     _runners: list[Runner] = field(default_factory=list)
     lost: Callable[[], BaseException] | None = None
     slots: ApplySlots = field(default_factory=lambda: ApplySlots(None, 0))
+    # {stack_key: seconds busy after its start} from an earlier run: the order of the slots
+    expected_busy: Mapping[str, float] = field(default_factory=dict)
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="destroy")
     )
@@ -160,7 +173,8 @@ class StackManager:
         with self._lock:
             self._serial += 1
             serial = self._serial
-        prefix = name_prefix(self.run.id, self.run.worker, label or Path(stack).name, serial)
+        label = label or Path(stack).name
+        prefix = name_prefix(self.run.id, self.run.worker, label, serial)
         workdir = self._working_copy(prefix) / stack
         all_vars = {"name_prefix": prefix, "tags": self.run.tags(label), **(variables or {})}
         (workdir / "zz-harness.auto.tfvars.json").write_text(json.dumps(all_vars, indent=2))
@@ -178,8 +192,10 @@ class StackManager:
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
         applying = False  # until then nothing can exist on the target
+        priority = self.expected_busy.get(stack_key(stack, label), UNKNOWN)
+        release = SlotRelease(None)
         try:
-            with self.slots.held(self._raise_if_lost) as release:
+            with self.slots.held(self._raise_if_lost, priority) as release:
                 runner.init()
                 applying = True
                 result = self._apply_within_cap(runner, on_event=release.on_first_change)
@@ -191,7 +207,8 @@ class StackManager:
             applied = AppliedStack(
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
-            applied.apply_started_at, applied.nodeid = started_at, nodeid
+            applied.apply_started_at, applied.nodeid, applied.label = started_at, nodeid, label
+            applied.changes_started_at = release.released_at
             applied.apply_ok = False
             if not applying:
                 self.discard(applied)  # interrupted while waiting for a slot, or init failed
@@ -215,6 +232,8 @@ class StackManager:
             resources=resources,
             apply_started_at=started_at,
             nodeid=nodeid,
+            label=label,
+            changes_started_at=release.released_at,
         )
         say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
         with self._lock:
@@ -302,6 +321,8 @@ class StackManager:
             teardown_started_at=started_at,
             nodeid=applied.nodeid,
             apply_ok=applied.apply_ok,
+            label=applied.label,
+            changes_started_at=applied.changes_started_at,
         )
         with self._lock:
             if applied in self.live:
