@@ -211,6 +211,12 @@ class Runner:
         outputs = _document(self.run(["output", "-json"]))
         return {name: item.get("value") for name, item in outputs.items()}
 
+    def note(self, line: str) -> None:
+        """A line in this working copy's CLI log, for what happened there without the CLI."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(f"\n# {line}\n")
+
     def run(self, args: list[str], on_event: Callback | None = None, check: bool = True) -> Result:
         """Run one CLI command to completion, streaming its JSON events; on failure raise
         `TerraformError`, or with `check=False` return the result with its exit code."""

@@ -55,16 +55,17 @@ class ApplySlots:
             release()
 
     def _acquire(self, check: Callable[[], None], priority: float) -> HeldLock:
-        """Poll the slots until one is free and no more waiters than slots come before this
-        one. No deadline of its own: a holder keeps its slot for at most its init, plan and
-        apply start, each under the runner's timeout, and a holder that dies frees it with its
-        process; `check` ends the wait when the target is lost."""
+        """Poll the slots until one is free and no waiter with a higher priority is left (of
+        two free slots and two waiters, the second takes the other a poll later). No deadline
+        of its own: a holder keeps its slot for at most its init, plan and apply start, each
+        under the runner's timeout, and a holder that dies frees it with its process; `check`
+        ends the wait when the target is lost."""
         assert self.directory is not None
         ticket = Ticket.take(self.directory / "waiting", priority)
         try:
             while True:
                 check()
-                if ticket.waiters_ahead() < self.count:
+                if ticket.waiters_ahead() == 0:
                     slot = self._try_any_slot()
                     if slot is not None:
                         return slot

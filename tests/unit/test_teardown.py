@@ -223,3 +223,47 @@ def test_a_working_copy_turns_symlinked_files_into_regular_files(tmp_path: Path)
     assert copied.read_text() == 'variable "name_prefix" {}\n'
     assert not (applied.workdir / "terraform.tfstate").exists()
     manager.destroy_all()
+
+
+class InitRecordingRunner:
+    """What `_init` needs of a runner; its `init` leaves what the CLI's leaves."""
+
+    def __init__(self, workdir: Path, provider: Path) -> None:
+        self.workdir, self.provider = workdir, provider
+        self.inits = 0
+        self.notes: list[str] = []
+
+    def init(self) -> None:
+        self.inits += 1
+        providers = self.workdir / ".terraform" / "providers"
+        providers.mkdir(parents=True)
+        (providers / "aws").symlink_to(self.provider)
+        (self.workdir / ".terraform.lock.hcl").write_text('provider "aws" {}\n')
+
+    def note(self, line: str) -> None:
+        self.notes.append(line)
+
+
+def _copy_of(tmp_path: Path, name: str, main_tf: str) -> Path:
+    workdir = tmp_path / "run" / "stacks" / name / "terraform" / "stacks" / "queue"
+    workdir.mkdir(parents=True)
+    (workdir / "main.tf").write_text(main_tf)
+    return workdir
+
+
+def test_a_configuration_is_initialised_once_per_run_and_copied_after(tmp_path: Path) -> None:
+    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path / "run")
+    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
+    provider = tmp_path / "mirror" / "terraform-provider-aws"
+    provider.parent.mkdir()
+    provider.write_text("a big binary")
+    first = InitRecordingRunner(_copy_of(tmp_path, "a", 'module "q" {}'), provider)
+    second = InitRecordingRunner(_copy_of(tmp_path, "b", 'module "q" {}'), provider)
+    changed = InitRecordingRunner(_copy_of(tmp_path, "c", 'module "q2" {}'), provider)
+    for runner in (first, second, changed):
+        manager._init("stacks/queue", runner)  # type: ignore[arg-type]
+    assert (first.inits, second.inits, changed.inits) == (1, 0, 1)
+    link = second.workdir / ".terraform" / "providers" / "aws"
+    assert link.is_symlink() and link.resolve() == provider  # a link, not an 800 MB copy
+    assert (second.workdir / ".terraform.lock.hcl").read_text() == 'provider "aws" {}\n'
+    assert second.notes and "copied from the run's first init" in second.notes[0]
