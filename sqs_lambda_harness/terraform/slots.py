@@ -92,7 +92,7 @@ class Ticket:
     @classmethod
     def take(cls, directory: Path, priority: float) -> Ticket:
         """Locked under a hidden name first, then renamed: nobody sees it unlocked."""
-        name = f"{max(priority, 0.0)!r}-{uuid.uuid4().hex}"
+        name = f"{max(priority, 0.0):.3f}-{uuid.uuid4().hex}"  # "inf-…" for no history
         hidden = directory / f".{name}"
         held = try_exclusive(hidden)
         assert held is not None, f"a new ticket {hidden} is already locked"

@@ -57,7 +57,7 @@ __all__ = [
 DESTROY_ATTEMPTS = 3
 LOCK_FILE = ".terraform.lock.hcl"
 IGNORED_IN_COPIES = shutil.ignore_patterns(
-    ".terraform", ".build", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "tfplan"
+    ".terraform", ".build", "*.tfstate", "*.tfstate.*", LOCK_FILE, "tfplan"
 )
 
 
