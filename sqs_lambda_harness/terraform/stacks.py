@@ -13,7 +13,6 @@ dropped (the destroy of every stack is proven separately, in `make test`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import threading
@@ -27,9 +26,9 @@ from typing import Any
 from sqs_lambda_harness import usage
 from sqs_lambda_harness.cleanup import ledger
 from sqs_lambda_harness.errors import HarnessError
-from sqs_lambda_harness.locks import exclusive
 from sqs_lambda_harness.log import format_seconds, say
 from sqs_lambda_harness.targets import Target
+from sqs_lambda_harness.terraform.inits import LOCK_FILE, initialised
 from sqs_lambda_harness.terraform.naming import Run, name_prefix, new_run_id, utc_now
 from sqs_lambda_harness.terraform.runner import Callback, Result, Runner, TerraformError
 from sqs_lambda_harness.terraform.slots import (
@@ -55,7 +54,6 @@ __all__ = [
 ]
 
 DESTROY_ATTEMPTS = 3
-LOCK_FILE = ".terraform.lock.hcl"
 IGNORED_IN_COPIES = shutil.ignore_patterns(
     ".terraform", ".build", "*.tfstate", "*.tfstate.*", LOCK_FILE, "tfplan"
 )
@@ -199,7 +197,7 @@ class StackManager:
         release = SlotRelease(None)
         try:
             with self.slots.held(self._raise_if_lost, priority) as release:
-                self._init(stack, runner)
+                initialised(runner, stack, self.run.directory / "inits")
                 applying = True
                 result = self._apply_within_cap(runner, on_event=release.on_first_change)
             resources = result.changes("apply").get("add", 0)
@@ -393,45 +391,9 @@ class StackManager:
         say(f"resource cap: {total}/{self.target.max_resources} used by run {self.run.id}")
         return runner.apply(plan_file="tfplan", on_event=on_event)
 
-    def _init(self, stack: str, runner: Runner) -> None:
-        """`init` once per configuration in a run: the first application of a stack keeps what
-        its `init` made (module list, provider links, lock file; a few KB), later ones of the
-        same configuration copy it instead of repeating a second of CLI work on a busy CPU."""
-        tree = runner.workdir.parents[len(Path(stack).parts) - 1]
-        kept = self.run.directory / "inits" / f"{Path(stack).name}-{_digest(tree)}"
-        with exclusive(kept.parent / f"{kept.name}.lock"):
-            if (kept / "whole").is_file():
-                _copy_init(kept, runner.workdir)
-                runner.note(f"init: copied from the run's first init of this configuration, {kept}")
-                return
-            runner.init()
-            kept.mkdir(parents=True, exist_ok=True)
-            _copy_init(runner.workdir, kept)
-            (kept / "whole").touch()  # last: a copy interrupted halfway is never used
-
     def _working_copy(self, prefix: str) -> Path:
         copy = self.run.directory / "stacks" / prefix / self.terraform_root.name
         return working_copy(self.terraform_root, copy)
-
-
-def _copy_init(source: Path, destination: Path) -> None:
-    """What `init` leaves in a working copy, provider links kept as links."""
-    if (source / ".terraform").is_dir():
-        shutil.copytree(
-            source / ".terraform", destination / ".terraform", symlinks=True, dirs_exist_ok=True
-        )
-    if (source / LOCK_FILE).is_file():
-        shutil.copy2(source / LOCK_FILE, destination / LOCK_FILE)
-
-
-def _digest(tree: Path) -> str:
-    """What `init` reads in a working copy (every .tf file, names and contents), hashed: a
-    copy made after the tree changed gets its own init."""
-    digest = hashlib.sha256()
-    for path in sorted(tree.rglob("*.tf")):
-        digest.update(f"{path.relative_to(tree)}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def record_leftover(run: Run, target: Target, prefix: str, workdir: Path, error: str) -> None:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from sqs_lambda_harness.targets import resolve_target
+from sqs_lambda_harness.terraform.inits import initialised
 from sqs_lambda_harness.terraform.runner import TerraformError
 from sqs_lambda_harness.terraform.stacks import AppliedStack, ApplySlots, Run, StackManager
 
@@ -252,8 +253,6 @@ def _copy_of(tmp_path: Path, name: str, main_tf: str) -> Path:
 
 
 def test_a_configuration_is_initialised_once_per_run_and_copied_after(tmp_path: Path) -> None:
-    run = Run("abc123", "2026-11-23T00:00:00Z", tmp_path / "run")
-    manager = StackManager(None, resolve_target("embedded"), run, tmp_path)  # type: ignore[arg-type]
     provider = tmp_path / "mirror" / "terraform-provider-aws"
     provider.parent.mkdir()
     provider.write_text("a big binary")
@@ -261,7 +260,7 @@ def test_a_configuration_is_initialised_once_per_run_and_copied_after(tmp_path: 
     second = InitRecordingRunner(_copy_of(tmp_path, "b", 'module "q" {}'), provider)
     changed = InitRecordingRunner(_copy_of(tmp_path, "c", 'module "q2" {}'), provider)
     for runner in (first, second, changed):
-        manager._init("stacks/queue", runner)  # type: ignore[arg-type]
+        initialised(runner, "stacks/queue", tmp_path / "run" / "inits")  # type: ignore[arg-type]
     assert (first.inits, second.inits, changed.inits) == (1, 0, 1)
     link = second.workdir / ".terraform" / "providers" / "aws"
     assert link.is_symlink() and link.resolve() == provider  # a link, not an 800 MB copy
