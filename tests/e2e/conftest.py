@@ -17,7 +17,8 @@ from sqs_lambda_harness.terraform.stacks import AppliedStack
 
 @dataclass
 class Pipeline:
-    """stacks/pipeline, applied: producer Lambda -> queue (+DLQ) -> mapping -> consumer -> sink."""
+    """stacks/pipeline, applied: producer Lambda -> queue (+DLQ if asked) -> mapping -> consumer
+    -> sink."""
 
     applied: AppliedStack
     sqs: Any
@@ -111,7 +112,12 @@ def dlq_queue_of(shared_stack, harness_target: Target) -> Callable[[str], dict[s
 
 @pytest.fixture
 def pipeline(stack, aws) -> Callable[..., Pipeline]:
+    """`pipeline(label, **variables)` applies stacks/pipeline. Without a DLQ unless the scenario
+    asks for one (`create_dlq=True`): the redrive policy is a second provider wait (~25 s) that
+    a scenario which never redrives would only sit through."""
+
     def apply(label: str, **variables: Any) -> Pipeline:
+        variables = {"create_dlq": False, **variables}
         applied = stack("stacks/pipeline", variables, label=label)
         return Pipeline(
             applied, aws("sqs"), aws("lambda"), probes.Sink(aws("sqs"), applied["sink_queue_url"])
@@ -140,21 +146,18 @@ MAPPINGS = {
     "disabled": {"enabled": False},
     "record": {},
     "record-fifo": {"fifo": True},
-}
-FUNCTIONS = {"consumer": {"timeout": 3}}
-shares_mappings = pytest.mark.xdist_group("mappings")
-# Failures and FIFO: the throttled mapping's DLQ is a second provider wait (~30 s) after the
-# queues exist, so these are an application (and a worker) of their own.
-RETRY_FUNCTIONS = {
-    "throttled": {"timeout": 1, "reserved_concurrent_executions": 0},
-    "short": {"timeout": 1},
-    "consumer": {"timeout": 3},
-}
-RETRY_MAPPINGS = {
-    "throttled": {"function": "throttled", "create_dlq": True, "max_receive_count": 2},
     "timeout": {"function": "short", "enabled": False},
     "fifo-partial": {"fifo": True, "function": "short", "enabled": False},
     "fifo-groups": {"fifo": True, "batch_size": 1},
+}
+FUNCTIONS = {"consumer": {"timeout": 3}, "short": {"timeout": 1}}
+shares_mappings = pytest.mark.xdist_group("mappings")
+# The throttled function's mapping has a DLQ: its redrive policy is a second provider wait
+# (~25 s) after the queues exist, so it is an application (and a worker) of its own, and the
+# scenarios above do not wait for it.
+RETRY_FUNCTIONS = {"throttled": {"timeout": 1, "reserved_concurrent_executions": 0}}
+RETRY_MAPPINGS = {
+    "throttled": {"function": "throttled", "create_dlq": True, "max_receive_count": 2},
 }
 shares_retry_mappings = pytest.mark.xdist_group("mapping-retries")
 
@@ -269,7 +272,7 @@ def mapping_of(shared_stack, aws) -> Callable[[str], Mapping]:
 
 @pytest.fixture
 def retry_mapping_of(shared_stack, aws) -> Callable[[str], Mapping]:
-    """`retry_mapping_of("throttled")` -> a mapping of the failure and FIFO application."""
+    """`retry_mapping_of("throttled")` -> the throttled function's mapping, with its DLQ."""
     applied = shared_stack(
         "stacks/mappings",
         {"mappings": RETRY_MAPPINGS, "functions": RETRY_FUNCTIONS},

@@ -21,9 +21,16 @@ import time
 import pytest
 
 from sqs_lambda_harness import probes
-from tests.e2e.conftest import RETRY_MAPPINGS, body, invocations, shares_retry_mappings
+from tests.e2e.conftest import (
+    RETRY_MAPPINGS,
+    body,
+    invocations,
+    reached_function_at,
+    shares_mappings,
+    shares_retry_mappings,
+)
 
-pytestmark = [pytest.mark.emulator, shares_retry_mappings]
+pytestmark = pytest.mark.emulator
 MAX_RECEIVES = RETRY_MAPPINGS["throttled"]["max_receive_count"]
 # SQS ends a visibility timeout on its own timer (LocalStack: a 1 s one) and the first receive
 # is seen in flight within one 0.1 s sample: a return is not expected earlier than a second
@@ -34,6 +41,7 @@ CLOCK_SLACK = 0.5
 
 @pytest.mark.scenario("Throttled function: messages return after the visibility timeout, then DLQ")
 @pytest.mark.needs("lambda_execution", "mapping_throttle_retry")
+@shares_retry_mappings
 def test_a_throttled_function_sends_its_messages_to_the_dlq(
     retry_mapping_of, evidence, tolerances
 ) -> None:
@@ -81,10 +89,11 @@ def test_a_throttled_function_sends_its_messages_to_the_dlq(
 
 @pytest.mark.scenario("Function timeout: the whole batch returns after the visibility timeout")
 @pytest.mark.needs("lambda_execution", "mapping_redelivery_pace", "function_timeout_report")
+@shares_mappings
 def test_a_timed_out_batch_comes_back_after_the_visibility_timeout(
-    retry_mapping_of, evidence, tolerances
+    mapping_of, evidence, tolerances
 ) -> None:
-    mapping = retry_mapping_of("timeout")
+    mapping = mapping_of("timeout")
     visibility, timeout = mapping.visibility, mapping["function_timeout"]
     evidence.measure("inherent wait", visibility)
     ids = [f"late-{i}" for i in range(3)]
@@ -106,7 +115,9 @@ def test_a_timed_out_batch_comes_back_after_the_visibility_timeout(
     first = next(rows for rows in invocations(mapping.sink.entries).values())
     batch = {row["id"] for row in first}
     assert len(batch) >= 2, f"precondition: a batch of several messages, got {batch}"
-    first_start, request_id = first[0]["started_at"], first[0]["request_id"]
+    # The visibility timeout starts at the receive (SQS's clock), not the handler's start, which
+    # a cold start puts later.
+    received_at, request_id = min(r["first_received_at"] for r in first), first[0]["request_id"]
 
     def redelivered(rows: list[dict]) -> bool:
         return batch <= {r["id"] for r in rows if r["receive_count"] >= 2 and r["outcome"] == "ok"}
@@ -116,7 +127,7 @@ def test_a_timed_out_batch_comes_back_after_the_visibility_timeout(
         redelivered, timeout=bound + tolerances.delivery_timeout, what="the batch redelivered"
     )
     again = [r for r in rows if r["id"] in batch and r["receive_count"] >= 2]
-    back_after = min(r["started_at"] for r in again) - first_start
+    back_after = min(reached_function_at(r) for r in again) - received_at
     evidence.within("batch back after", back_after, low=visibility - CLOCK_SLACK, high=bound)
     assert {r["receive_count"] for r in again} == {2}, again
     evidence.claim(

@@ -16,9 +16,16 @@ from __future__ import annotations
 import pytest
 
 from sqs_lambda_harness import probes
-from tests.e2e.conftest import Mapping, body, invocations, overlaps, shares_retry_mappings
+from tests.e2e.conftest import (
+    Mapping,
+    body,
+    invocations,
+    overlaps,
+    reached_function_at,
+    shares_mappings,
+)
 
-pytestmark = [pytest.mark.emulator, shares_retry_mappings]
+pytestmark = [pytest.mark.emulator, shares_mappings]
 CLOCK_SLACK = 0.5  # see test_mapping_failures.py: the function's clock against the timeout
 
 
@@ -34,9 +41,9 @@ def _send_fifo(mapping: Mapping, messages: list[tuple[str, str, str]]) -> float:
 @pytest.mark.scenario("FIFO partial failure: the failed message and the rest return in order")
 @pytest.mark.needs("lambda_execution")
 def test_a_fifo_partial_failure_returns_the_rest_of_the_group_in_order(
-    retry_mapping_of, evidence, tolerances
+    mapping_of, evidence, tolerances
 ) -> None:
-    mapping = retry_mapping_of("fifo-partial")
+    mapping = mapping_of("fifo-partial")
     visibility = mapping.visibility
     evidence.measure("inherent wait", visibility)
     group = [("a1", "ok", "a"), ("a2", "fail-first", "a"), ("a3", "ok", "a"), ("a4", "ok", "a")]
@@ -60,7 +67,9 @@ def test_a_fifo_partial_failure_returns_the_rest_of_the_group_in_order(
         ("a3", "skipped"),
         ("a4", "skipped"),
     ], f"precondition: the handler stopped at a2 and reported a2-a4: {first}"
-    failed_start = first[0]["started_at"]
+    # The visibility timeout starts at the receive (SQS's clock), not the handler's start, which
+    # a cold start puts later.
+    failed_receive = min(r["first_received_at"] for r in first if r["id"] in {"a2", "a3", "a4"})
     evidence.claim("in one batch a1 succeeded and a2 failed; the handler reported a2, a3, a4")
 
     sent_b = _send_fifo(mapping, [("b1", "ok", "b")])
@@ -79,7 +88,7 @@ def test_a_fifo_partial_failure_returns_the_rest_of_the_group_in_order(
     again = sorted(
         (r for r in rows if r["receive_count"] >= 2), key=lambda r: (r["started_at"], r["position"])
     )
-    back_after = again[0]["started_at"] - failed_start
+    back_after = reached_function_at(again[0]) - failed_receive
     evidence.within("a2-a4 back after", back_after, low=visibility - CLOCK_SLACK, high=bound)
     assert [r["id"] for r in again] == ["a2", "a3", "a4"], again
     assert all(r["outcome"] == "ok" and r["receive_count"] == 2 for r in again), again
@@ -117,9 +126,9 @@ SLEEP = 1.0
 @pytest.mark.scenario("FIFO groups in parallel, each group one batch at a time")
 @pytest.mark.needs("lambda_execution", "fifo_group_concurrency")
 def test_fifo_groups_are_processed_in_parallel_but_each_group_serially(
-    retry_mapping_of, evidence, tolerances
+    mapping_of, evidence, tolerances
 ) -> None:
-    mapping = retry_mapping_of("fifo-groups")
+    mapping = mapping_of("fifo-groups")
     messages = [(f"{g}-{n}", "sleep", g) for n in range(PER_GROUP) for g in GROUPS]
     mapping.send(
         [body(i, "sleep", seconds=SLEEP) for i, _, _ in messages],

@@ -12,7 +12,7 @@ from tests.e2e.conftest import body
 
 pytestmark = pytest.mark.emulator
 MAX_RECEIVES = 2
-CONSUMER_TIMEOUT = 2  # visibility = 6 x timeout = 12 s, the mapping module's rule
+CONSUMER_TIMEOUT = 1  # visibility = 6 x timeout = 6 s (the mapping module's rule): 12 s to the DLQ
 
 
 @pytest.mark.scenario("Redrive of a poison message to the DLQ")
@@ -22,6 +22,7 @@ def test_poison_message_moves_to_the_dlq_and_good_ones_are_delivered_once(
 ) -> None:
     live = pipeline(
         "redrive",
+        create_dlq=True,
         max_receive_count=MAX_RECEIVES,
         consumer_timeout=CONSUMER_TIMEOUT,
         mapping_enabled=False,

@@ -1,4 +1,4 @@
-# producer Lambda -> source queue (with DLQ) -> consumer Lambda (event source mapping) -> sink queue
+# producer Lambda -> source queue (with its DLQ, unless create_dlq = false) -> consumer Lambda (event source mapping) -> sink queue
 
 locals {
   suffix     = var.fifo ? ".fifo" : ""
@@ -13,7 +13,7 @@ module "source_queue" {
   content_based_deduplication = var.fifo # lets the producer omit dedup_id on FIFO
   visibility_timeout_seconds  = local.visibility
   max_receive_count           = var.max_receive_count
-  create_dlq                  = true
+  create_dlq                  = var.create_dlq
   tags                        = var.tags
 }
 
@@ -54,14 +54,16 @@ module "consumer" {
   description   = "Records every delivery from the source queue in the sink queue."
   source_dir    = "${path.module}/../functions/consumer"
   timeout       = var.consumer_timeout
+  # Told the sink by its planned name and ARN (as the producer is told the source), the consumer
+  # is created while the queues are; it looks the sink's URL up on first use.
   environment_variables = {
-    SINK_QUEUE_URL = module.sink_queue.queue_url
-    FIFO           = tostring(var.fifo)
+    SINK_QUEUE_NAME = module.sink_queue.planned_queue.name
+    FIFO            = tostring(var.fifo)
   }
   policy_statements = [{
     sid       = "SendToSinkQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [module.sink_queue.queue_arn]
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [module.sink_queue.planned_queue.arn]
   }]
   tags = var.tags
 }

@@ -9,12 +9,12 @@ output "queue_arn" {
 }
 
 output "dlq_url" {
-  description = "URL of the source queue's DLQ."
+  description = "URL of the source queue's DLQ (null with create_dlq = false)."
   value       = module.source_queue.dlq_url
 }
 
 output "dlq_arn" {
-  description = "ARN of the source queue's DLQ."
+  description = "ARN of the source queue's DLQ (null with create_dlq = false)."
   value       = module.source_queue.dlq_arn
 }
 

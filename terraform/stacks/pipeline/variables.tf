@@ -41,6 +41,13 @@ variable "max_receive_count" {
   }
 }
 
+variable "create_dlq" {
+  type        = bool
+  nullable    = false
+  default     = true
+  description = "Give the source queue a DLQ <p>-src-dlq and a redrive policy (max_receive_count). false spares the provider's second wait (the redrive policy's) for a pipeline that never redrives."
+}
+
 variable "consumer_timeout" {
   type        = number
   nullable    = false
