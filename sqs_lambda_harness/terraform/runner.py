@@ -23,10 +23,22 @@ from typing import IO, Any
 
 from sqs_lambda_harness import processes
 from sqs_lambda_harness.errors import HarnessError, tail
+from sqs_lambda_harness.terraform import served
 
 DEFAULT_TIMEOUT = 900.0
 AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-IGNORED_ENV = ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_LOG")  # + TF_CLI_ARGS*
+IGNORED_ENV = (  # + TF_CLI_ARGS*
+    "TF_PLUGIN_CACHE_DIR",
+    "TF_DATA_DIR",
+    "TF_WORKSPACE",
+    "TF_LOG",
+    "TF_REATTACH_PROVIDERS",
+)
+# Operations in flight at once in apply and destroy. The provider's SQS waits hold one each, idle
+# (a queue's attributes are read until six reads 5 s apart agree, ~25 s): at the CLI's default
+# of 10 a stack with more than ten queues (stacks/mappings) waits twice.
+PARALLELISM = 32
+SERVED_VERBS = ("plan", "apply", "destroy")  # the commands that start providers more than once
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,7 @@ class Runner:
         self.timeout = timeout
         self.interrupt_grace = interrupt_grace
         self._process: subprocess.Popen[str] | None = None
+        self._servers: list[subprocess.Popen[str]] = []  # providers served to the command
         self._killed = False
         self._starting = threading.Lock()  # a command is started, or refused, never half-way
 
@@ -148,9 +161,21 @@ class Runner:
         in the provider's retries for minutes."""
         with self._starting:
             self._killed = True
-            process = self._process
-        if process is not None and process.poll() is None:
-            processes.kill_group(process)
+            running = [p for p in (self._process, *self._servers) if p is not None]
+        for process in running:
+            if process.poll() is None:
+                processes.kill_group(process)
+
+    def _register_server(self, server: subprocess.Popen[str] | None) -> None:
+        """A provider served to the command under way (None: they are gone); refused once
+        the runner is killed."""
+        with self._starting:
+            if server is None:
+                self._servers.clear()
+                return
+            if self._killed:
+                raise TerraformError("provider server", [], "the runner was killed", self.log_path)
+            self._servers.append(server)
 
     def init(self, backend: bool = True) -> Result:
         args = ["init", "-input=false", "-json"]
@@ -199,12 +224,13 @@ class Runner:
         )
 
     def apply(self, plan_file: str | None = None, on_event: Callback | None = None) -> Result:
-        args = ["apply", "-input=false", "-json"]
+        args = ["apply", "-input=false", "-json", f"-parallelism={PARALLELISM}"]
         args += [plan_file] if plan_file else ["-auto-approve"]
         return self.run(args, on_event=on_event)
 
     def destroy(self, on_event: Callback | None = None) -> Result:
-        return self.run(["destroy", "-input=false", "-json", "-auto-approve"], on_event=on_event)
+        args = ["destroy", "-input=false", "-json", "-auto-approve", f"-parallelism={PARALLELISM}"]
+        return self.run(args, on_event=on_event)
 
     def outputs(self) -> dict[str, Any]:
         """`output -json` -> {name: value}; sensitive values are returned too (tests need them)."""
@@ -219,7 +245,23 @@ class Runner:
 
     def run(self, args: list[str], on_event: Callback | None = None, check: bool = True) -> Result:
         """Run one CLI command to completion, streaming its JSON events; on failure raise
-        `TerraformError`, or with `check=False` return the result with its exit code."""
+        `TerraformError`, or with `check=False` return the result with its exit code. A command
+        that walks the configuration gets the aws provider served once (`served`)."""
+        if args[0] not in SERVED_VERBS:
+            return self._run(args, {}, on_event, check)
+        provider_log = self.log_path.with_name(f"{self.log_path.stem}.provider.log")
+        with served.providers_served(
+            self.workdir, self.env, provider_log, self._register_server
+        ) as reattach:
+            return self._run(args, reattach, on_event, check)
+
+    def _run(
+        self,
+        args: list[str],
+        extra_env: dict[str, str],
+        on_event: Callback | None,
+        check: bool,
+    ) -> Result:
         command = f"{self.cli.name} {' '.join(args)}"
         result = Result(command=command)
         started = time.monotonic()
@@ -235,7 +277,10 @@ class Runner:
                     )
                 # In a session of its own: a Ctrl-C in the terminal must not kill it mid-write.
                 process = processes.start(
-                    [str(self.cli), *args], cwd=self.workdir, env=self.env, die_with_parent=False
+                    [str(self.cli), *args],
+                    cwd=self.workdir,
+                    env={**self.env, **extra_env},
+                    die_with_parent=False,
                 )
                 self._process = process
             try:  # straight after the start: a Ctrl-C from here on reaches the CLI

@@ -45,7 +45,7 @@ def test_failed_apply_shows_resource_summary_and_detail(tmp_path: Path) -> None:
     with pytest.raises(TerraformError) as caught:
         runner.apply()
     text = str(caught.value)
-    assert "`terraform apply -input=false -json -auto-approve` failed." in text
+    assert "`terraform apply -input=false -json -parallelism=32 -auto-approve` failed." in text
     assert "Error: Invalid value for variable — module.queue.aws_sqs_queue.this" in text
     assert "(variables.tf:12)" in text
     assert "must be between 0 and 20" in text
