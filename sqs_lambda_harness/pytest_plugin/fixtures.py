@@ -155,6 +155,7 @@ def stack_manager(
     harness_toolchain: toolchain_mod.Toolchain,
     harness_target: Target,
     harness_run: Run,
+    request: pytest.FixtureRequest,
 ) -> Iterator[StackManager]:
     """Applies and tears down this worker's stacks."""
     settings = harness_session.active_settings()
@@ -163,6 +164,11 @@ def stack_manager(
             f"Terraform root {settings.terraform_root} does not exist.",
             fix="set harness_terraform_root (ini) or --harness-terraform-root.",
         )
+    remembered = _apply_order(harness_session, settings.work_dir, harness_target.name)
+    # Every worker collects the run's whole selection: the stacks its tests were applied for
+    # last time are the ones this run will apply.
+    selected = {item.nodeid for item in request.session.items}
+    awaited = {key: r.busy for key, r in remembered.items() if r.used_by in selected}
     manager = StackManager(
         harness_toolchain,
         harness_target,
@@ -170,8 +176,8 @@ def stack_manager(
         settings.terraform_root,
         teardown=harness_session.teardown,
         ephemeral=harness_session.ephemeral,
-        slots=ApplySlots(harness_run.directory / "apply-slots", settings.apply_slots),
-        expected_busy=_apply_order(harness_session, settings.work_dir, harness_target.name),
+        slots=ApplySlots(harness_run.directory / "apply-slots", settings.apply_slots, awaited),
+        expected_busy={key: r.busy for key, r in remembered.items()},
     )
     harness_session.manager = manager
     if harness_session.guard is not None:
@@ -180,7 +186,9 @@ def stack_manager(
     manager.destroy_all()  # before the emulator (a fixture this one uses) is stopped
 
 
-def _apply_order(session: HarnessSession, work_dir: Path, target: str) -> dict[str, float]:
+def _apply_order(
+    session: HarnessSession, work_dir: Path, target: str
+) -> dict[str, history.Remembered]:
     """The last runs' figures order the apply slots where the run ends with its last scenario
     (discard). Where every stack is destroyed at its end, stacks that all end together destroy
     together, beside the last scenarios: one `make test-local TEARDOWN=destroy` in that order
@@ -216,7 +224,7 @@ def stack(stack_manager: StackManager, request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def shared_stack(stack_manager: StackManager) -> StackFactory:
+def shared_stack(harness_session: HarnessSession, stack_manager: StackManager) -> StackFactory:
     """Like `stack`, but one application per (path, variables) for the whole worker session:
     for tests that read the same stack without disturbing each other."""
     cache: dict[str, AppliedStack] = {}
@@ -226,7 +234,9 @@ def shared_stack(stack_manager: StackManager) -> StackFactory:
     ) -> AppliedStack:
         key = json.dumps([path, variables or {}], sort_keys=True)
         if key not in cache:
-            cache[key] = stack_manager.apply(path, variables, label or Path(path).name)
+            cache[key] = stack_manager.apply(
+                path, variables, label or Path(path).name, used_by=harness_session.running_test
+            )
         return cache[key]
 
     return apply

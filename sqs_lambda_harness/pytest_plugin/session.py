@@ -62,6 +62,7 @@ class HarnessSession:
         self._saved_sigterm: Any = None
         self._shared: dict[str, Any] | None = None  # what workers are handed (controller)
         self._shared_emulator: Emulator | None = None  # the controller's, stopped at the end
+        self.running_test = ""  # the nodeid of the test being set up or run in this process
 
     @property
     def active(self) -> bool:
@@ -185,6 +186,11 @@ class HarnessSession:
         shared = self.start_shared_emulator()
         if shared is not None:
             node.workerinput[WORKER_EMULATOR_KEY] = shared
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Before its fixtures: a shared stack applied now is applied for this test."""
+        self.running_test = item.nodeid
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:

@@ -6,9 +6,10 @@ files under the run's directory, locked through `locks`."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 SLOT_POLL_SECONDS = 0.05
 UNKNOWN = float("inf")  # a stack with no history goes first: it may be the longest
+# How long after the run's first apply queued a slot may be kept for a busier stack that has not
+# queued yet: its worker is still starting (13 workers and their emulators on two cores queued
+# their first applies 8.4-15.6 s into a run, measured).
+GATHER_SECONDS = 10.0
 
 
 class ApplySlots:
@@ -34,44 +39,76 @@ class ApplySlots:
     Waiters queue by priority: the seconds their stack stayed busy after its start in an
     earlier run (`expected_busy`). A stack that then waits 50 s on provider polls and runs
     30 s of scenarios should not start after one that is done 25 s after its start: the run
-    ends when the last stack is done.
+    ends when the last stack is done. The workers that are up first would still take the first
+    slots with whatever they apply, so for the run's first `GATHER_SECONDS` a slot is kept for
+    each busier stack this run will apply (`awaited`: {stack key: busy}) that has not queued.
     """
 
-    def __init__(self, directory: Path | None, count: int) -> None:
+    def __init__(
+        self, directory: Path | None, count: int, awaited: Mapping[str, float] | None = None
+    ) -> None:
         self.directory = directory
         self.count = count if directory is not None else 0
+        self.awaited = dict(awaited or {})
 
     @contextlib.contextmanager
     def held(
-        self, check: Callable[[], None] = lambda: None, priority: float = UNKNOWN
+        self, check: Callable[[], None] = lambda: None, priority: float = UNKNOWN, key: str = ""
     ) -> Iterator[SlotRelease]:
         """A slot until the first resource change starts (`on_first_change`) or the block ends;
-        waiters with a higher `priority` get theirs first. `check` runs at every poll while
-        waiting and may raise to stop the wait (the target was lost)."""
-        release = SlotRelease(self._acquire(check, priority) if self.count > 0 else None)
+        waiters with a higher `priority` get theirs first. `key` names the stack (`stack_key`)
+        for the waiters that keep a slot for it. `check` runs at every poll while waiting and
+        may raise to stop the wait (the target was lost)."""
+        release = SlotRelease(self._acquire(check, priority, key) if self.count > 0 else None)
         try:
             yield release
         finally:
             release()
 
-    def _acquire(self, check: Callable[[], None], priority: float) -> HeldLock:
-        """Poll the slots until one is free and no waiter with a higher priority is left (of
-        two free slots and two waiters, the second takes the other a poll later). No deadline
-        of its own: a holder keeps its slot for at most its init, plan and apply start, each
-        under the runner's timeout, and a holder that dies frees it with its process; `check`
-        ends the wait when the target is lost."""
+    def _acquire(self, check: Callable[[], None], priority: float, key: str) -> HeldLock:
+        """Poll the slots until one is free that is not kept for a busier stack and no waiter
+        with a higher priority is left (of two free slots and two waiters, the second takes the
+        other a poll later). No deadline of its own: a holder keeps its slot for at most its
+        init, plan and apply start, each under the runner's timeout, and a holder that dies
+        frees it with its process; `check` ends the wait when the target is lost."""
         assert self.directory is not None
         ticket = Ticket.take(self.directory / "waiting", priority)
+        arrivals = self.directory / "queued"
+        arrivals.mkdir(exist_ok=True)
+        (arrivals / _file_name(key)).touch()
         try:
             while True:
                 check()
-                if ticket.waiters_ahead() == 0:
+                if ticket.waiters_ahead() == 0 and self._free() > self._kept_for(priority):
                     slot = self._try_any_slot()
                     if slot is not None:
                         return slot
                 time.sleep(SLOT_POLL_SECONDS)
         finally:
             ticket.leave()
+
+    def _kept_for(self, priority: float) -> int:
+        """Slots kept for awaited stacks busier than `priority` that have not queued yet, in the
+        run's first GATHER_SECONDS."""
+        assert self.directory is not None
+        queued = {p.name: p.stat().st_mtime for p in (self.directory / "queued").iterdir()}
+        if not queued or time.time() - min(queued.values()) > GATHER_SECONDS:
+            return 0
+        return sum(
+            1
+            for key, busy in self.awaited.items()
+            if busy > priority and _file_name(key) not in queued
+        )
+
+    def _free(self) -> int:
+        assert self.directory is not None
+        free = 0
+        for slot in range(self.count):
+            probe = try_exclusive(self.directory / f"slot-{slot}.lock")
+            if probe is not None:
+                probe.release()
+                free += 1
+        return free
 
     def _try_any_slot(self) -> HeldLock | None:
         assert self.directory is not None
@@ -134,6 +171,11 @@ def expected_busy(records: Iterable[StackRecord]) -> dict[str, float]:
         key = stack_key(record.stack, record.label)
         busy[key] = max(seconds, busy.get(key, 0.0))
     return busy
+
+
+def _file_name(key: str) -> str:
+    """A stack key as a file name ("stacks/pipeline:fifo" has a slash)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def stack_key(stack: str, label: str) -> str:

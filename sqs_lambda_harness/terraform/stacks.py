@@ -85,6 +85,7 @@ class StackRecord:
     apply_ok: bool = True  # False: the apply failed (and what it created was torn down)
     label: str = ""  # with `stack`, what names this application from run to run
     changes_started_at: float = 0.0  # epoch seconds its first resource change began
+    used_by: str = ""  # the test it was applied for (a shared stack: the first that asked)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +115,7 @@ class AppliedStack:
     apply_ok: bool = True
     label: str = ""
     changes_started_at: float = 0.0  # epoch seconds; 0 until the apply got that far
+    used_by: str = ""
     destroyed: bool = False  # torn down: destroyed, or discarded with the emulator
     destroying: bool = False
 
@@ -158,11 +160,13 @@ class StackManager:
         variables: Mapping[str, Any] | None = None,
         label: str = "",
         nodeid: str = "",
+        used_by: str = "",
     ) -> AppliedStack:
         """Apply `stack` (a path relative to the Terraform root) and return its outputs.
 
         Raises before touching the target if the stack directory is missing; destroys a
-        partial apply before re-raising its error.
+        partial apply before re-raising its error. `nodeid`: the test that owns it (none for a
+        shared stack); `used_by`: the test it is applied for (default: `nodeid`).
         """
         self._raise_if_lost()  # before any work; again as the runner registers and waits
         source = self.terraform_root / stack
@@ -174,7 +178,7 @@ class StackManager:
         with self._lock:
             self._serial += 1
             serial = self._serial
-        label = label or Path(stack).name
+        label, used_by = label or Path(stack).name, used_by or nodeid
         prefix = name_prefix(self.run.id, self.run.worker, label, serial)
         workdir = self._working_copy(prefix) / stack
         all_vars = {"name_prefix": prefix, "tags": self.run.tags(label), **(variables or {})}
@@ -193,10 +197,11 @@ class StackManager:
         started, started_at = time.monotonic(), time.time()
         say(f"applying {stack} as {prefix} on {self.target.name}")
         applying = False  # until then nothing can exist on the target
-        priority = self.expected_busy.get(stack_key(stack, label), UNKNOWN)
+        key = stack_key(stack, label)
+        priority = self.expected_busy.get(key, UNKNOWN)
         release = SlotRelease(None)
         try:
-            with self.slots.held(self._raise_if_lost, priority) as release:
+            with self.slots.held(self._raise_if_lost, priority, key) as release:
                 initialised(runner, stack, self.run.directory / "inits")
                 applying = True
                 result = self._apply_within_cap(runner, on_event=release.on_first_change)
@@ -209,7 +214,7 @@ class StackManager:
                 stack, prefix, all_vars, {}, workdir, runner, time.monotonic() - started, 0
             )
             applied.apply_started_at, applied.nodeid, applied.label = started_at, nodeid, label
-            applied.changes_started_at = release.released_at
+            applied.changes_started_at, applied.used_by = release.released_at, used_by
             applied.apply_ok = False
             if not applying:
                 self.discard(applied)  # interrupted while waiting for a slot, or init failed
@@ -235,6 +240,7 @@ class StackManager:
             nodeid=nodeid,
             label=label,
             changes_started_at=release.released_at,
+            used_by=used_by,
         )
         say(f"applied {prefix}: {resources} resources in {format_seconds(applied.apply_seconds)}")
         with self._lock:
@@ -324,6 +330,7 @@ class StackManager:
             apply_ok=applied.apply_ok,
             label=applied.label,
             changes_started_at=applied.changes_started_at,
+            used_by=applied.used_by,
         )
         with self._lock:
             if applied in self.live:

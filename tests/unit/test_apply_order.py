@@ -1,5 +1,6 @@
 """The line for apply slots: the stack that stays busy longest after its start goes first, from
-what an earlier run measured (kept in pytest's cache)."""
+what an earlier run measured (kept in the work directory's history.json), and at a run's start
+a slot is kept for a busier stack whose worker is still starting."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqs_lambda_harness.pytest_plugin import history
+from sqs_lambda_harness.pytest_plugin.history import Remembered
 from sqs_lambda_harness.terraform.slots import ApplySlots, Ticket, expected_busy, stack_key
 from sqs_lambda_harness.terraform.stacks import StackRecord
 
@@ -132,23 +134,65 @@ def test_busy_after_start_is_measured_from_the_first_change_to_the_teardown() ->
 def test_history_is_kept_per_target_and_merged_with_what_this_run_did_not_apply(
     tmp_path: Path,
 ) -> None:
-    history.remember(tmp_path, "embedded", [_record("redrive", 77.0), _record("fifo", 51.0)])
+    redrive = _record("redrive", 77.0, used_by="tests/e2e/test_redrive.py::test_poison")
+    history.remember(tmp_path, "embedded", [redrive, _record("fifo", 51.0)])
     history.remember(tmp_path, "embedded", [_record("fifo", 49.0)])
     history.remember(tmp_path, "localstack", [_record("fifo", 60.0)])
     assert history.remembered(tmp_path, "embedded") == {
-        "stacks/pipeline:redrive": 77.0,
-        "stacks/pipeline:fifo": 49.0,
+        "stacks/pipeline:redrive": Remembered(77.0, "tests/e2e/test_redrive.py::test_poison"),
+        "stacks/pipeline:fifo": Remembered(49.0),
     }
-    assert history.remembered(tmp_path, "localstack") == {"stacks/pipeline:fifo": 60.0}
+    assert history.remembered(tmp_path, "localstack") == {"stacks/pipeline:fifo": Remembered(60.0)}
     assert history.remembered(tmp_path, "aws") == {}
 
 
 def test_no_history_or_a_damaged_one_means_no_order(tmp_path: Path) -> None:
     assert history.remembered(tmp_path, "embedded") == {}  # a fresh clone
     kept = tmp_path / history.FILE_NAME
-    kept.write_text(json.dumps({"embedded": {"a": "slow", "b": -1, "c": True, "d": 4}}))
-    assert history.remembered(tmp_path, "embedded") == {"d": 4.0}
+    entries = {"a": "slow", "b": -1, "c": True, "d": 4, "e": {"busy": 5, "used_by": 7}}
+    kept.write_text(json.dumps({"embedded": entries}))
+    assert history.remembered(tmp_path, "embedded") == {"d": Remembered(4.0)}  # bare seconds
     kept.write_text("{not json")
     assert history.remembered(tmp_path, "embedded") == {}
     history.remember(tmp_path, "embedded", [_record("fifo", 49.0)])  # rewritten whole
-    assert history.remembered(tmp_path, "embedded") == {"stacks/pipeline:fifo": 49.0}
+    assert history.remembered(tmp_path, "embedded") == {"stacks/pipeline:fifo": Remembered(49.0)}
+
+
+def _take_slot(
+    slots: ApplySlots, priority: float, key: str, order: list[str], polled: Any = lambda: None
+) -> float:
+    """Seconds until `key` got a slot."""
+    started = time.monotonic()
+    with slots.held(polled, priority=priority, key=key):
+        order.append(key)
+    return time.monotonic() - started
+
+
+def test_a_slot_is_kept_for_a_busier_stack_whose_worker_is_still_starting(
+    tmp_path: Path,
+) -> None:
+    slots = ApplySlots(tmp_path / "slots", 1, awaited={"long": 75.0, "short": 30.0})
+    order: list[str] = []
+    polls: list[int] = []
+    short = threading.Thread(
+        target=_take_slot, args=(slots, 30.0, "short", order, lambda: polls.append(1))
+    )
+    short.start()  # up first, and the one slot is free
+    _until(lambda: len(polls) >= 10, "the short stack polled ten times")
+    assert order == []  # ten chances to take the free slot, and it took none
+    assert _take_slot(slots, 75.0, "long", order) < 1.0  # its worker is up: straight in
+    short.join(DEADLINE)
+    assert order == ["long", "short"]
+
+
+def test_no_slot_is_kept_for_a_stack_this_run_will_not_apply_or_after_the_start(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    order: list[str] = []
+    not_awaited = ApplySlots(tmp_path / "a", 1, awaited={"short": 30.0})  # "long" deselected
+    # Well within GATHER_SECONDS (10 s), the time it would have waited.
+    assert _take_slot(not_awaited, 30.0, "short", order) < 1.0
+    late = ApplySlots(tmp_path / "b", 1, awaited={"long": 75.0, "short": 30.0})
+    monkeypatch.setattr("sqs_lambda_harness.terraform.slots.GATHER_SECONDS", 0.0)
+    assert _take_slot(late, 30.0, "short", order) < 1.0  # the run's start is over
+    assert order == ["short", "short"]
