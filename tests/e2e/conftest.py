@@ -302,6 +302,14 @@ def reached_function_at(row: dict[str, Any]) -> float:
     return row["started_at"]
 
 
+def retry_back_after(failed: list[dict[str, Any]], retried: list[dict[str, Any]]) -> float:
+    """How long after the failed receive a retry reached the function: from the failed rows'
+    first receive (SQS's clock: where the visibility timeout starts, earlier than the handler's
+    start by any cold start) to the earliest retried row's `reached_function_at`."""
+    received_at = min(row["first_received_at"] for row in failed)
+    return min(reached_function_at(row) for row in retried) - received_at
+
+
 def invocations(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Sink rows by invocation (request id), each in batch order."""
     by_request: dict[str, list[dict[str, Any]]] = {}

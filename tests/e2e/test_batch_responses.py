@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from sqs_lambda_harness import probes
-from tests.e2e.conftest import body, reached_function_at
+from tests.e2e.conftest import body, retry_back_after
 
 pytestmark = [pytest.mark.emulator, pytest.mark.needs("lambda_execution")]
 CONSUMER_TIMEOUT = 1  # visibility 6 s: a whole-batch retry shows up within seconds
@@ -27,7 +27,6 @@ def _whole_batch_retried(live, ids, trigger, directive, evidence, tolerances):
     batch = live.first_batch_of(trigger)
     # A batch of one cannot tell a whole-batch retry from a retry of the failing message.
     assert len(batch) >= 2, f"precondition: '{trigger}' came alone in its first batch {batch}"
-    received_at = min(e["first_received_at"] for e in live.sink.entries if e["id"] in batch)
     visibility = live.applied["visibility_timeout_seconds"]
     evidence.measure("inherent wait", visibility)
 
@@ -49,7 +48,8 @@ def _whole_batch_retried(live, ids, trigger, directive, evidence, tolerances):
         what="whole batch redelivered",
     )
     retry = [e for e in entries if e["id"] in batch and e["receive_count"] == 2]
-    back_after = min(reached_function_at(e) for e in retry) - received_at
+    failed = [e for e in entries if e["id"] in batch and e["receive_count"] == 1]
+    back_after = retry_back_after(failed, retry)
     evidence.measure("batch size", len(batch), unit="")
     cold = [e for e in retry if e["invocation_in_environment"] == 1]
     if cold:  # what the handler's own start would have added: the retry's init
